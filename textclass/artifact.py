@@ -1,0 +1,97 @@
+"""A run directory: everything needed to rebuild a predictor, with no pickle anywhere.
+
+    RUN/config.json        model, encoder and training configuration (plain JSON)
+    RUN/labels.json        label names; index i is the model's output i
+    RUN/vocab.json ...     the encoder's files (whatever its ``files`` lists)
+    RUN/model.safetensors  weights
+    RUN/metrics.json       the evaluation report, when one was made
+    RUN/history.json       per-epoch training figures
+
+Saving writes a sibling temporary directory and renames it into place, so an interrupted save leaves
+either the previous run or the new one, never a mixture.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from safetensors.torch import load_model, save_model
+
+from .errors import ArtifactError
+
+FORMAT = "textclass-run"
+FORMAT_VERSION = 1
+REQUIRED = ("config.json", "labels.json", "model.safetensors")
+
+
+def write_json(path: Path, obj) -> None:
+    Path(path).write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def read_json(path: Path):
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ArtifactError(f"cannot read {path}: {exc}") from None
+
+
+def save_run(directory, *, config: dict, labels: list[str], encoder, model, extra_json: dict | None = None) -> Path:
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".partial", dir=directory.parent))
+    try:
+        write_json(staging / "config.json", {"format": FORMAT, "format_version": FORMAT_VERSION, **config})
+        write_json(staging / "labels.json", labels)
+        encoder.save(staging)
+        if hasattr(model, "save_files"):  # e.g. a transformer's architecture config, to rebuild it offline
+            model.save_files(staging)
+        save_model(model, str(staging / "model.safetensors"))
+        for name, obj in (extra_json or {}).items():
+            write_json(staging / name, obj)
+        # mkdtemp makes a private directory and safetensors a private file; a run is meant to be shared.
+        os.chmod(staging, 0o755)
+        os.chmod(staging / "model.safetensors", 0o644)
+        _replace_dir(staging, directory)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return directory
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    if not target.exists():
+        os.replace(new, target)
+        return
+    if not (target / "config.json").exists() and any(target.iterdir()):
+        raise ArtifactError(f"{target} exists and is not a textclass run; refusing to overwrite it")
+    retired = target.with_name(f".{target.name}.old-{os.getpid()}")
+    os.replace(target, retired)
+    os.replace(new, target)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def read_run(directory) -> tuple[Path, dict, list[str]]:
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ArtifactError(f"{directory}: no such run directory")
+    missing = [name for name in REQUIRED if not (directory / name).is_file()]
+    if missing:
+        raise ArtifactError(f"{directory}: not a complete textclass run (missing {', '.join(missing)})")
+    config = read_json(directory / "config.json")
+    if config.get("format") != FORMAT or config.get("format_version", 0) > FORMAT_VERSION:
+        raise ArtifactError(f"{directory}: run format {config.get('format')!r} v{config.get('format_version')} "
+                            f"is not readable by this textclass (reads {FORMAT} v{FORMAT_VERSION})")
+    return directory, config, read_json(directory / "labels.json")
+
+
+def load_weights(model, directory: Path) -> None:
+    try:
+        missing, unexpected = load_model(model, str(directory / "model.safetensors"), strict=False)
+    except Exception as exc:  # safetensors raises several types for corrupt or mismatched files
+        raise ArtifactError(f"{directory}/model.safetensors: cannot load weights: {exc}") from None
+    if missing or unexpected:
+        raise ArtifactError(f"{directory}/model.safetensors does not match the configured model "
+                            f"(missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]})")

@@ -1,0 +1,246 @@
+"""The public API: ``TextClassifier``, an estimator in the scikit-learn sense.
+
+Everything configurable is a constructor argument, stored as given; ``fit`` learns the label set, the
+encoder (vocabulary) and the weights; ``save``/``load`` round-trip all of it through a run directory.
+Prediction is preprocess (encode) -> forward (batched logits) -> postprocess (softmax, label names).
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import torch
+
+from . import artifact
+from .batching import EncodedSplit
+from .data import TextDataset, stratified_split
+from .errors import ConfigError, DataError
+from .evaluation import classification_report
+from .models import MODELS, model_hyperparameters
+from .registry import constructor_defaults
+from .text import ENCODERS, build_encoder, load_encoder
+from .training import TrainingConfig, predict_logits, resolve_device, train_model
+
+log = logging.getLogger("textclass")
+
+TRAINING_KEYS = tuple(TrainingConfig.__dataclass_fields__)
+
+
+def _as_dataset(data, what: str) -> TextDataset:
+    if isinstance(data, TextDataset):
+        return data
+    if isinstance(data, tuple) and len(data) == 2 and not isinstance(data[0], str):
+        texts, labels = data
+        return TextDataset(list(texts), [str(label) for label in labels], origin=what)
+    return TextDataset.from_pairs(data, origin=what)
+
+
+def _check_texts(texts) -> list[str]:
+    if isinstance(texts, str):
+        raise TypeError("pass a list of texts, not a single string (wrap it: [text])")
+    texts = list(texts)
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f"text {i} is {type(text).__name__}, not str")
+    return texts
+
+
+class TextClassifier:
+    """Train, evaluate and apply a text classifier.
+
+    >>> clf = TextClassifier(model="bilstm", epochs=1, hidden_dim=64)
+    >>> clf.fit(train_pairs).predict(["what a film!"])
+
+    Training settings left at ``None`` take the model family's defaults (the tutorial's for ``bilstm``:
+    5 epochs, batch 64, Adam at 1e-3, gradients clipped at 1.0).
+    ``params`` are the model's hyperparameters and its encoder's settings (``hidden_dim``,
+    ``max_len``, ``tokenizer``, ``vocab_size`` ...): ``TextClassifier.hyperparameters("bilstm")`` lists them.
+    """
+
+    def __init__(self, model: str = "bilstm", *, epochs: int | None = None, batch_size: int | None = None,
+                 lr: float | None = None, weight_decay: float | None = None, clip_grad_norm: float | None = None,
+                 lr_schedule: str | None = None, warmup_steps: int | None = None, patience: int | None = None,
+                 monitor: str | None = None, valid_fraction: float = 0.1, seed: int = 0, device: str = "auto",
+                 progress: bool = True, **params):
+        self.model = model
+        self.epochs, self.batch_size, self.lr, self.weight_decay = epochs, batch_size, lr, weight_decay
+        self.clip_grad_norm, self.lr_schedule, self.warmup_steps = clip_grad_norm, lr_schedule, warmup_steps
+        self.patience, self.monitor, self.valid_fraction = patience, monitor, valid_fraction
+        self.seed, self.device, self.progress = seed, device, progress
+        self.params = params
+        self._split_params()  # fail at construction on an unknown model or parameter, not after reading data
+
+    # -- configuration --------------------------------------------------------------------------------
+    @staticmethod
+    def hyperparameters(model: str) -> dict:
+        """Defaults of every setting ``model`` accepts as a keyword: its own and its encoder's."""
+        cls = MODELS.get(model)
+        encoder_cls = ENCODERS.get(cls.encoder["name"])
+        return {**constructor_defaults(encoder_cls), **cls.encoder.get("params", {}), **model_hyperparameters(model)}
+
+    def _split_params(self) -> tuple[dict, dict]:
+        cls = MODELS.get(self.model)
+        model_keys = model_hyperparameters(self.model)
+        encoder_keys = constructor_defaults(ENCODERS.get(cls.encoder["name"]))
+        unknown = sorted(set(self.params) - set(model_keys) - set(encoder_keys))
+        if unknown:
+            known = ", ".join(sorted(set(model_keys) | set(encoder_keys)))
+            raise ConfigError(f"model {self.model!r} has no parameter {', '.join(unknown)}; it accepts: {known}")
+        # Every hyperparameter is resolved and stored, so a run does not depend on later default changes.
+        model_params = {**model_keys, **{k: v for k, v in self.params.items() if k in model_keys}}
+        encoder_params = {**cls.encoder.get("params", {}),
+                          **{k: v for k, v in self.params.items() if k in encoder_keys}}
+        return model_params, {"name": cls.encoder["name"], "params": encoder_params}
+
+    def training_config(self) -> TrainingConfig:
+        """Explicit arguments, else the model family's own defaults (``training_defaults``), else the loop's."""
+        chosen = {k: getattr(self, k) for k in TRAINING_KEYS if getattr(self, k) is not None}
+        return TrainingConfig(**{**getattr(MODELS.get(self.model), "training_defaults", {}), **chosen})
+
+    def get_params(self) -> dict:
+        return {"model": self.model, **{k: getattr(self, k) for k in TRAINING_KEYS},
+                "valid_fraction": self.valid_fraction, **self.params}
+
+    # -- fitting ------------------------------------------------------------------------------------
+    def fit(self, train, valid=None) -> "TextClassifier":
+        """Learn from ``train`` (a TextDataset, (text, label) pairs, or (texts, labels)).
+
+        Without ``valid``, a stratified ``valid_fraction`` of train is held out (seeded) to choose the epoch.
+        """
+        train = _as_dataset(train, "training data")
+        _require_labeled(train, "training")
+        if valid is None and self.valid_fraction > 0:
+            train, valid = stratified_split(train, self.valid_fraction, self.seed)
+            log.info("validation: held out %d of %d training texts (stratified, seed %d)",
+                     len(valid), len(train) + len(valid), self.seed)
+        elif valid is not None:
+            valid = _as_dataset(valid, "validation data")
+            _require_labeled(valid, "validation")
+        self.labels_ = sorted(set(train.labels))
+        if len(self.labels_) < 2:
+            raise DataError(f"training data has a single label ({self.labels_[0]!r}); need at least two classes",
+                            path=train.origin)
+        model_params, encoder_config = self._split_params()
+        torch.manual_seed(self.seed)
+        train_split_labels = self._encode_labels(train)
+        # Encoders may learn from labels (naive-Bayes feature weights); they only ever see the training split.
+        self.encoder_ = build_encoder(encoder_config).fit(train.texts, train_split_labels)
+        train_split = self._encode(train, "train")
+        valid_split = self._encode(valid, "valid") if valid is not None else None
+        self.model_ = MODELS.get(self.model)(num_classes=len(self.labels_), **self.encoder_.model_args(),
+                                             **model_params)
+        log.info("model %s: %s parameters", MODELS.canonical(self.model),
+                 f"{sum(p.numel() for p in self.model_.parameters()):,}")
+        result = train_model(self.model_, train_split, valid_split, self.training_config(), pad_id=self._pad_id())
+        self.history_, self.best_epoch_ = result.history, result.best_epoch
+        self.model_.to("cpu").eval()  # predictions start on CPU; fit's device is a training choice
+        return self
+
+    def _pad_id(self) -> int:
+        return self.encoder_.model_args().get("padding_idx", 0)
+
+    def _encode(self, data: TextDataset, name: str) -> EncodedSplit:
+        ids = self.encoder_.encode(data.texts, name=name)
+        if data.labels is None:
+            return EncodedSplit(ids)
+        index = {label: i for i, label in enumerate(self.labels_)}
+        unseen = sorted(set(data.labels) - set(index))
+        if unseen:
+            rows = [i + 1 for i, label in enumerate(data.labels) if label not in index]
+            raise DataError(f"{len(rows)} rows have labels the training data never had: "
+                            f"{', '.join(map(repr, unseen[:10]))} (first at example {rows[0]})",
+                            path=data.origin, field="label")
+        return EncodedSplit(ids, np.fromiter((index[label] for label in data.labels), np.int64, len(data)))
+
+    # -- inference ------------------------------------------------------------------------------------
+    def _check_fitted(self):
+        if not hasattr(self, "model_"):
+            raise RuntimeError("this TextClassifier is not fitted: call fit() or TextClassifier.load()")
+
+    def _logits(self, data: TextDataset | Sequence[str], batch_size: int | None, device: str | None) -> np.ndarray:
+        self._check_fitted()
+        if not isinstance(data, TextDataset):
+            data = TextDataset(_check_texts(data))
+        if len(data) == 0:
+            return np.zeros((0, len(self.labels_)), dtype=np.float32)
+        split = self._encode(data, data.origin)
+        target = resolve_device(device or "cpu")
+        self.model_.to(target)
+        try:
+            return predict_logits(self.model_, split, batch_size or self.training_config().batch_size * 4, pad_id=self._pad_id(),
+                                  device=target)
+        finally:
+            self.model_.to("cpu")
+
+    def predict_proba(self, texts: Iterable[str], batch_size: int | None = None, device: str | None = None):
+        """Softmax probabilities, shape [n_texts, n_labels], columns in ``labels_`` order."""
+        return torch.softmax(torch.from_numpy(self._logits(texts, batch_size, device)), dim=1).numpy()
+
+    def predict(self, texts: Iterable[str], batch_size: int | None = None, device: str | None = None) -> list[str]:
+        proba = self.predict_proba(texts, batch_size, device)
+        return [self.labels_[i] for i in proba.argmax(1)]
+
+    def evaluate(self, data, batch_size: int | None = None, device: str | None = None) -> dict:
+        """The full report (see ``textclass.evaluation.classification_report``) on labeled data."""
+        data = _as_dataset(data, "evaluation data")
+        _require_labeled(data, "evaluation")
+        logits = self._logits(data, batch_size, device)
+        y_true = self._encode_labels(data)
+        loss = float(torch.nn.functional.cross_entropy(torch.from_numpy(logits), torch.from_numpy(y_true)))
+        return classification_report(y_true, logits.argmax(1), self.labels_, loss=loss)
+
+    def _encode_labels(self, data: TextDataset) -> np.ndarray:
+        index = {label: i for i, label in enumerate(self.labels_)}
+        return np.fromiter((index[label] for label in data.labels), np.int64, len(data))
+
+    # -- persistence ------------------------------------------------------------------------------------
+    def config(self) -> dict:
+        model_params, _ = self._split_params()
+        return {
+            "task": "single_label",
+            "model": {"name": MODELS.canonical(self.model), "params": model_params},
+            "encoder": self.encoder_.config(),
+            "training": {**self.training_config().to_dict(), "valid_fraction": self.valid_fraction},
+            "best_epoch": self.best_epoch_,
+        }
+
+    def save(self, directory, metrics: dict | None = None) -> Path:
+        self._check_fitted()
+        extra = {"history.json": self.history_}
+        if metrics is not None:
+            extra["metrics.json"] = metrics
+        return artifact.save_run(directory, config=self.config(), labels=self.labels_, encoder=self.encoder_,
+                                 model=self.model_, extra_json=extra)
+
+    @classmethod
+    def load(cls, directory) -> "TextClassifier":
+        directory, config, labels = artifact.read_run(directory)
+        training = dict(config["training"])
+        clf = cls(config["model"]["name"], **training, **config["model"]["params"],
+                  **_encoder_overrides(config))
+        clf.labels_ = labels
+        clf.encoder_ = load_encoder(directory, config["encoder"])
+        model_cls = MODELS.get(config["model"]["name"])
+        # A model whose architecture came from outside (a pretrained folder) rebuilds it from the run's files.
+        build = getattr(model_cls, "from_run_dir", None)
+        args = dict(num_classes=len(labels), **clf.encoder_.model_args(), **config["model"]["params"])
+        clf.model_ = build(directory, **args) if build else model_cls(**args)
+        artifact.load_weights(clf.model_, directory)
+        clf.model_.eval()
+        clf.history_ = artifact.read_json(directory / "history.json") if (directory / "history.json").exists() else []
+        clf.best_epoch_ = config.get("best_epoch")
+        return clf
+
+
+def _encoder_overrides(config: dict) -> dict:
+    """Encoder settings as constructor params, so a loaded classifier's get_params() matches the trained one."""
+    return dict(config["encoder"].get("params", {}))
+
+
+def _require_labeled(data: TextDataset, role: str) -> None:
+    if len(data) == 0:
+        raise DataError(f"the {role} data is empty", path=data.origin)
+    if not data.is_labeled:
+        raise DataError(f"the {role} data has no labels", path=data.origin)

@@ -1,0 +1,67 @@
+"""Flags and helpers shared by the commands."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from ..models import MODELS
+
+
+def setup_logging(quiet: bool = False) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger("textclass")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING if quiet else logging.INFO)
+    root.propagate = False
+
+
+def add_data_flags(parser: argparse.ArgumentParser, *, training: bool) -> None:
+    g = parser.add_argument_group("data")
+    g.add_argument("--data", metavar="NAME", help="a built-in source (see `textclass datasets`), e.g. imdb")
+    g.add_argument("--data-dir", metavar="DIR",
+                   help="where built-in sources are found or downloaded (default: $TEXTCLASS_DATA, else "
+                        "~/.cache/textclass)")
+    if training:
+        g.add_argument("--train", metavar="FILE", help="training file: .csv .tsv .jsonl, fastText .txt, or a "
+                                                       "folder with one subfolder of .txt files per label")
+        g.add_argument("--valid", metavar="FILE", help="validation file (default: a stratified hold-out of train)")
+        g.add_argument("--valid-fraction", type=float, default=0.1, metavar="F",
+                       help="share of train held out for validation when --valid is not given (default 0.1)")
+    g.add_argument("--test", metavar="FILE", help="test file, used only for the final report")
+    g.add_argument("--text-column", metavar="NAME", help="column/key holding the text (default: text)")
+    g.add_argument("--label-column", metavar="NAME", help="column/key holding the label (default: label, or "
+                                                          "the only other column of a two-column file)")
+    g.add_argument("--skip-empty", action="store_true",
+                   help="skip rows whose text is empty (counted in the log) instead of stopping with an error")
+    g.add_argument("--limit", type=int, metavar="N",
+                   help="use a stratified, seeded sample of N texts from each split (quick runs)")
+
+
+def model_flag_types() -> dict[str, type]:
+    """Every hyperparameter of every registered model and its encoder, typed by its default."""
+    from ..classifier import TextClassifier
+
+    types: dict[str, type] = {}
+    for name in MODELS.names():
+        for key, default in TextClassifier.hyperparameters(name).items():
+            types.setdefault(key, type(default) if default is not None else str)
+    return types
+
+
+def add_model_flags(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("model hyperparameters (by constructor name; each model takes its own subset, "
+                                  "see `textclass models`)")
+    for key, kind in sorted(model_flag_types().items()):
+        flag = "--" + key.replace("_", "-")
+        if kind is bool:
+            g.add_argument(flag, dest=f"hp_{key}", action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS,
+                           help=f"{key} (bool)")
+        else:
+            g.add_argument(flag, dest=f"hp_{key}", type=kind, default=argparse.SUPPRESS, metavar=kind.__name__.upper(),
+                           help=f"{key} ({kind.__name__})")
+
+
+def model_params_from(args: argparse.Namespace) -> dict:
+    return {k[3:]: v for k, v in vars(args).items() if k.startswith("hp_")}

@@ -1,0 +1,20 @@
+"""Data in: users' files, built-in sources by name, and seeded stratified splits."""
+from textclass.data.dataset import TextDataset
+from textclass.data.files import read_file
+from textclass.data.paths import resolve_data_dir
+from textclass.data.registry import list_sources, load_source, register_source
+from textclass.data.splits import stratified_split, stratified_subsample
+
+# Imported for its side effect: registering the built-in source.
+from textclass.data import imdb  # noqa: E402,F401  isort: skip
+
+__all__ = [
+    "TextDataset",
+    "read_file",
+    "load_source",
+    "list_sources",
+    "register_source",
+    "resolve_data_dir",
+    "stratified_split",
+    "stratified_subsample",
+]

@@ -1,0 +1,78 @@
+"""Encoders turn raw texts into id sequences a model reads. Each model family names the encoder it needs.
+
+An encoder is fitted on the training texts only, then encodes every split once (not once per epoch).
+Its constructor arguments are its whole configuration, so ``config()`` + its saved files rebuild it.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Sequence
+
+from ..registry import Registry, constructor_defaults
+from .ragged import RaggedIds
+from .tokenizers import TOKENIZERS
+from .vocabulary import PAD_ID, UNK_ID, Vocabulary
+
+log = logging.getLogger("textclass.text")
+ENCODERS: Registry = Registry("encoder")
+
+
+@ENCODERS.register("vocab_v1", aliases=("vocab",))
+class VocabEncoder:
+    """Tokenize, map tokens to vocabulary ids, keep the first ``max_len`` ids of each text."""
+
+    registry_name = "vocab_v1"
+    files = ("vocab.json",)
+
+    def __init__(self, tokenizer: str = "default", vocab_size: int = 10000, min_freq: int = 5, max_len: int = 256):
+        self.tokenizer = TOKENIZERS.canonical(tokenizer)
+        self.vocab_size = vocab_size
+        self.min_freq = min_freq
+        self.max_len = max_len
+        self._tokenize = TOKENIZERS.get(self.tokenizer)
+        self.vocab: Vocabulary | None = None
+
+    def fit(self, texts: Sequence[str], labels=None) -> "VocabEncoder":
+        self.vocab = Vocabulary.build((self._tokenize(t) for t in texts), self.vocab_size, self.min_freq)
+        log.info("vocabulary: %d entries (max_size=%s, min_freq=%d)", len(self.vocab), self.vocab_size, self.min_freq)
+        return self
+
+    def encode(self, texts: Sequence[str], name: str = "texts") -> RaggedIds:
+        if self.vocab is None:
+            raise RuntimeError("encoder used before fit()")
+        ids = [self.vocab.ids(self._tokenize(t)) for t in texts]
+        tokens = sum(len(s) for s in ids)
+        unknown = sum(s.count(UNK_ID) for s in ids)
+        truncated = sum(len(s) > self.max_len for s in ids)
+        if texts:
+            log.info(
+                "%s: %d texts, %d tokens, out-of-vocabulary %.2f%%, %d texts (%.1f%%) truncated to %d tokens",
+                name, len(ids), tokens, 100.0 * unknown / max(tokens, 1), truncated,
+                100.0 * truncated / len(ids), self.max_len,
+            )
+        # An empty text still needs one position for the recurrence to read; <unk> says "nothing known".
+        return RaggedIds.from_lists(s[: self.max_len] if s else [UNK_ID] for s in ids)
+
+    def model_args(self) -> dict:
+        return {"vocab_size": len(self.vocab), "padding_idx": PAD_ID}
+
+    def config(self) -> dict:
+        return {"name": self.registry_name, "params": {k: getattr(self, k) for k in constructor_defaults(type(self))}}
+
+    def save(self, directory: Path) -> None:
+        self.vocab.save(Path(directory) / "vocab.json")
+
+    @classmethod
+    def load(cls, directory: Path, params: dict) -> "VocabEncoder":
+        encoder = cls(**params)
+        encoder.vocab = Vocabulary.load(Path(directory) / "vocab.json")
+        return encoder
+
+
+def build_encoder(config: dict):
+    return ENCODERS.get(config["name"])(**config.get("params", {}))
+
+
+def load_encoder(directory: Path, config: dict):
+    return ENCODERS.get(config["name"]).load(directory, config.get("params", {}))

@@ -1,0 +1,7 @@
+"""Training: the loop, learning-rate schedules, devices and seeding."""
+from .device import resolve_device, seed_everything
+from .loop import TrainingConfig, TrainingResult, predict_logits, train_model
+from .schedules import SCHEDULES
+
+__all__ = ["SCHEDULES", "TrainingConfig", "TrainingResult", "predict_logits", "resolve_device",
+           "seed_everything", "train_model"]
