@@ -85,7 +85,11 @@ def collate(split: EncodedSplit, indices: np.ndarray, input_format: str, pad_id:
 
 
 def iterate_batches(split: EncodedSplit, batch_size: int, input_format: str, *, pad_id: int = 0,
-                    rng: np.random.Generator | None = None) -> Iterator[tuple[np.ndarray, Batch]]:
-    """Yields (indices into the split, batch); indices let callers put predictions back in input order."""
-    for indices in bucketed_batches(split.ids.lengths, batch_size, rng):
+                    rng: np.random.Generator | None = None, bucket_factor: int = 50
+                    ) -> Iterator[tuple[np.ndarray, Batch]]:
+    """Yields (indices into the split, batch); indices let callers put predictions back in input order.
+
+    ``bucket_factor=1`` sorts only within one batch, which changes nothing: plain shuffled batches.
+    """
+    for indices in bucketed_batches(split.ids.lengths, batch_size, rng, bucket_factor):
         yield indices, collate(split, indices, input_format, pad_id)

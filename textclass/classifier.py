@@ -14,7 +14,8 @@ import numpy as np
 import torch
 
 from . import artifact
-from .batching import EncodedSplit
+from .augment import resolve as resolve_augmentation
+from .batching import EncodedSplit, iterate_batches
 from .data import TextDataset, stratified_split
 from .errors import ConfigError, DataError
 from .evaluation import classification_report
@@ -57,20 +58,28 @@ class TextClassifier:
     5 epochs, batch 64, Adam at 1e-3, gradients clipped at 1.0).
     ``params`` are the model's hyperparameters and its encoder's settings (``hidden_dim``,
     ``max_len``, ``tokenizer``, ``vocab_size`` ...): ``TextClassifier.hyperparameters("bilstm")`` lists them.
+    ``augment`` (off by default) adds variants of the training texts, never of validation or test ones:
+    ``{"method": "eda", "copies": 2, "alpha": 0.1, "vectors": "imdb.vec"}``, or an augmenter object such as
+    ``BackTranslation(translate)``, which config.json records by description only (see textclass.augment).
     """
 
     def __init__(self, model: str = "bilstm", *, epochs: int | None = None, batch_size: int | None = None,
                  lr: float | None = None, weight_decay: float | None = None, clip_grad_norm: float | None = None,
-                 lr_schedule: str | None = None, warmup_steps: int | None = None, patience: int | None = None,
-                 monitor: str | None = None, valid_fraction: float = 0.1, seed: int = 0, device: str = "auto",
-                 progress: bool = True, **params):
+                 lr_schedule: str | None = None, warmup_steps: int | None = None, warmup_ratio: float | None = None,
+                 grad_accum_steps: int | None = None, patience: int | None = None,
+                 monitor: str | None = None, length_bucketing: bool | None = None, valid_fraction: float = 0.1,
+                 seed: int = 0, device: str = "auto", progress: bool = True, augment=None, **params):
         self.model = model
         self.epochs, self.batch_size, self.lr, self.weight_decay = epochs, batch_size, lr, weight_decay
         self.clip_grad_norm, self.lr_schedule, self.warmup_steps = clip_grad_norm, lr_schedule, warmup_steps
+        self.warmup_ratio, self.grad_accum_steps = warmup_ratio, grad_accum_steps
         self.patience, self.monitor, self.valid_fraction = patience, monitor, valid_fraction
-        self.seed, self.device, self.progress = seed, device, progress
+        self.seed, self.device, self.progress, self.length_bucketing = seed, device, progress, length_bucketing
         self.params = params
+        self.augment = augment
         self._split_params()  # fail at construction on an unknown model or parameter, not after reading data
+        self.training_config()
+        resolve_augmentation(augment)
 
     # -- configuration --------------------------------------------------------------------------------
     @staticmethod
@@ -101,7 +110,7 @@ class TextClassifier:
 
     def get_params(self) -> dict:
         return {"model": self.model, **{k: getattr(self, k) for k in TRAINING_KEYS},
-                "valid_fraction": self.valid_fraction, **self.params}
+                "valid_fraction": self.valid_fraction, "augment": self.augment, **self.params}
 
     # -- fitting ------------------------------------------------------------------------------------
     def fit(self, train, valid=None) -> "TextClassifier":
@@ -118,6 +127,9 @@ class TextClassifier:
         elif valid is not None:
             valid = _as_dataset(valid, "validation data")
             _require_labeled(valid, "validation")
+        augmentation = resolve_augmentation(self.augment)
+        if augmentation is not None:  # after the hold-out: validation and test scores stay on real texts
+            train = augmentation.apply(train, self.seed)
         self.labels_ = sorted(set(train.labels))
         if len(self.labels_) < 2:
             raise DataError(f"training data has a single label ({self.labels_[0]!r}); need at least two classes",
@@ -131,6 +143,9 @@ class TextClassifier:
         valid_split = self._encode(valid, "valid") if valid is not None else None
         self.model_ = MODELS.get(self.model)(num_classes=len(self.labels_), **self.encoder_.model_args(),
                                              **model_params)
+        # Pretrained vectors are read here only; a saved run carries the resulting weights.
+        if hasattr(self.model_, "init_embeddings"):
+            self.model_.init_embeddings(self.encoder_.vocab)
         log.info("model %s: %s parameters", MODELS.canonical(self.model),
                  f"{sum(p.numel() for p in self.model_.parameters()):,}")
         result = train_model(self.model_, train_split, valid_split, self.training_config(), pad_id=self._pad_id())
@@ -182,6 +197,26 @@ class TextClassifier:
         proba = self.predict_proba(texts, batch_size, device)
         return [self.labels_[i] for i in proba.argmax(1)]
 
+    @torch.no_grad()
+    def explain(self, texts: Iterable[str], batch_size: int = 256) -> list[list[tuple[str, float]]]:
+        """Per text, ``(token, attention weight)`` for each token the model read (weights sum to 1).
+
+        Tokens are vocabulary entries, so a word outside the vocabulary shows as ``<unk>``; a text is cut at
+        ``max_len`` tokens as in prediction. Only attention models (``bilstm_attn``) can explain.
+        """
+        self._check_fitted()
+        if not hasattr(self.model_, "attention_weights"):
+            raise ConfigError(f"model {self.model!r} has no attention weights to explain with; use bilstm_attn")
+        split = self._encode(TextDataset(_check_texts(texts)), "texts")
+        itos, explained = self.encoder_.vocab.itos, [None] * len(split)
+        self.model_.eval()
+        for indices, batch in iterate_batches(split, batch_size, self.model_.input_format, pad_id=self._pad_id()):
+            weights = self.model_.attention_weights(batch)
+            for row, i in enumerate(indices):
+                n = int(batch.lengths[row])
+                explained[i] = [(itos[t], w) for t, w in zip(batch.ids[row, :n].tolist(), weights[row, :n].tolist())]
+        return explained
+
     def evaluate(self, data, batch_size: int | None = None, device: str | None = None) -> dict:
         """The full report (see ``textclass.evaluation.classification_report``) on labeled data."""
         data = _as_dataset(data, "evaluation data")
@@ -204,6 +239,7 @@ class TextClassifier:
             "encoder": self.encoder_.config(),
             "training": {**self.training_config().to_dict(), "valid_fraction": self.valid_fraction},
             "best_epoch": self.best_epoch_,
+            "augment": None if self.augment is None else resolve_augmentation(self.augment).record(),
         }
 
     def save(self, directory, metrics: dict | None = None) -> Path:
@@ -218,8 +254,9 @@ class TextClassifier:
     def load(cls, directory) -> "TextClassifier":
         directory, config, labels = artifact.read_run(directory)
         training = dict(config["training"])
-        clf = cls(config["model"]["name"], **training, **config["model"]["params"],
-                  **_encoder_overrides(config))
+        # A setting both parts take (a transformer's ``pretrained``) was saved in both, with one value.
+        clf = cls(config["model"]["name"], **training, **{**config["model"]["params"], **_encoder_overrides(config)})
+        clf.augment = _recreatable_augment(config.get("augment"))
         clf.labels_ = labels
         clf.encoder_ = load_encoder(directory, config["encoder"])
         model_cls = MODELS.get(config["model"]["name"])
@@ -237,6 +274,12 @@ class TextClassifier:
 def _encoder_overrides(config: dict) -> dict:
     """Encoder settings as constructor params, so a loaded classifier's get_params() matches the trained one."""
     return dict(config["encoder"].get("params", {}))
+
+
+def _recreatable_augment(record: dict | None) -> dict | None:
+    """A named method comes back as it was set; an augmenter object (BackTranslation) was recorded by
+    description only and is not re-created: prediction never augments, and re-fitting needs it passed again."""
+    return record if record is not None and "method" in record else None
 
 
 def _require_labeled(data: TextDataset, role: str) -> None:

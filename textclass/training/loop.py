@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from ..batching import EncodedSplit, iterate_batches
 from ..errors import ConfigError
 from .device import autocast_for, resolve_device, seed_everything
-from .schedules import build_schedule
+from .schedules import SCHEDULES, build_schedule
 
 log = logging.getLogger("textclass.training")
 
@@ -29,20 +29,31 @@ class TrainingConfig:
     clip_grad_norm: float | None = 1.0
     lr_schedule: str = "constant"
     warmup_steps: int = 0
+    warmup_ratio: float = 0.0  # share of all optimizer steps spent warming up; warmup_steps > 0 overrides it
+    grad_accum_steps: int = 1  # batches whose gradients are summed into one optimizer step
     patience: int | None = None  # epochs without improvement before stopping; None trains every epoch
     monitor: str = "accuracy"  # validation metric that picks the kept epoch
     seed: int = 0
     device: str = "auto"
     progress: bool = True
+    length_bucketing: bool = True  # False: plain shuffled batches, as the tutorial makes them
 
     def __post_init__(self):
         if self.monitor not in MONITORS:
             raise ConfigError(f"unknown monitor {self.monitor!r}; known: {', '.join(MONITORS)}")
-        for name in ("epochs", "batch_size"):
+        for name in ("epochs", "batch_size", "grad_accum_steps"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.lr <= 0:
             raise ConfigError(f"lr must be positive, got {self.lr}")
+        if not 0 <= self.warmup_ratio < 1:
+            raise ConfigError(f"warmup_ratio must be in [0, 1), got {self.warmup_ratio}")
+        if self.lr_schedule not in SCHEDULES:
+            raise ConfigError(f"unknown lr schedule {self.lr_schedule!r}; known: {', '.join(SCHEDULES)}")
+        if self.warmup_steps < 0:
+            raise ConfigError(f"warmup_steps must be >= 0, got {self.warmup_steps}")
+        if self.patience is not None and self.patience < 1:
+            raise ConfigError(f"patience must be at least 1 epoch (or None: no early stopping), got {self.patience}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -70,9 +81,14 @@ def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | Non
     model.to(device)
     autocast, scaler = autocast_for(device)
     optimizer = _optimizer(model, cfg)
-    steps_per_epoch = -(-len(train) // cfg.batch_size)
-    scheduler, per_batch = build_schedule(cfg.lr_schedule, optimizer, total_steps=steps_per_epoch * cfg.epochs,
-                                          warmup_steps=cfg.warmup_steps, lr=cfg.lr, mode=MONITORS[cfg.monitor])
+    batches_per_epoch = -(-len(train) // cfg.batch_size)
+    total_steps = -(-batches_per_epoch // cfg.grad_accum_steps) * cfg.epochs  # optimizer steps, not batches
+    warmup_steps = cfg.warmup_steps or round(cfg.warmup_ratio * total_steps)
+    scheduler, per_batch = build_schedule(cfg.lr_schedule, optimizer, total_steps=total_steps,
+                                          warmup_steps=warmup_steps, lr=cfg.lr, mode=MONITORS[cfg.monitor])
+    if valid is None and (cfg.patience is not None or cfg.lr_schedule == "plateau"):
+        log.warning("no validation data, so early stopping (patience) and the plateau schedule, which read "
+                    "validation scores, are off")
     loss_fn = nn.CrossEntropyLoss()
     rng = np.random.default_rng(cfg.seed)
     result, best_value, best_state, stale = TrainingResult(), None, None, 0
@@ -82,26 +98,30 @@ def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | Non
         started, seen, loss_sum, correct = time.perf_counter(), 0, 0.0, 0
         bar = tqdm(total=len(train), desc=f"epoch {epoch}/{cfg.epochs}", unit="text", unit_scale=True,
                    disable=not cfg.progress, leave=False)
-        for _, batch in iterate_batches(train, cfg.batch_size, model.input_format, pad_id=pad_id, rng=rng):
+        batches = iterate_batches(train, cfg.batch_size, model.input_format, pad_id=pad_id, rng=rng,
+                                  bucket_factor=50 if cfg.length_bucketing else 1)
+        for i, (_, batch) in enumerate(batches):
             batch = batch.to(device)
-            optimizer.zero_grad(set_to_none=True)
             with autocast():
                 logits = model(batch)
                 loss = loss_fn(logits.float(), batch.labels)
-            if scaler is not None:
-                scaler.scale(loss).backward()
-                scaler.unscale_(optimizer)
-            else:
-                loss.backward()
-            if cfg.clip_grad_norm:
-                nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad_norm)
-            if scaler is not None:
-                scaler.step(optimizer)
-                scaler.update()
-            else:
-                optimizer.step()
-            if per_batch:
-                scheduler.step()
+            # Each step averages over its batches; an epoch's last group may hold fewer than grad_accum_steps.
+            group_start = i - i % cfg.grad_accum_steps
+            group = min(cfg.grad_accum_steps, batches_per_epoch - group_start)
+            (scaler.scale(loss / group) if scaler is not None else loss / group).backward()
+            if i + 1 == group_start + group:
+                if scaler is not None:
+                    scaler.unscale_(optimizer)
+                if cfg.clip_grad_norm:
+                    nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad_norm)
+                if scaler is not None:
+                    scaler.step(optimizer)
+                    scaler.update()
+                else:
+                    optimizer.step()
+                optimizer.zero_grad(set_to_none=True)
+                if per_batch:
+                    scheduler.step()
             n = len(batch)
             seen += n
             loss_sum += loss.item() * n
