@@ -25,6 +25,7 @@ from .errors import ArtifactError
 FORMAT = "textclass-run"
 FORMAT_VERSION = 1
 REQUIRED = ("config.json", "labels.json", "model.safetensors")
+CONFIG_KEYS = ("model", "encoder", "training")  # sections config.json must have
 
 
 def write_json(path: Path, obj) -> None:
@@ -61,12 +62,19 @@ def save_run(directory, *, config: dict, labels: list[str], encoder, model, extr
     return directory
 
 
+def check_target(directory) -> None:
+    """Raise ArtifactError if ``save_run`` would refuse ``directory``: a file, or a folder holding something
+    other than a run. Callers check before training, so that the refusal does not come after the work."""
+    target = Path(directory)
+    if target.exists() and (not target.is_dir() or (not (target / "config.json").exists() and any(target.iterdir()))):
+        raise ArtifactError(f"{target} exists and is not a textclass run; refusing to overwrite it")
+
+
 def _replace_dir(new: Path, target: Path) -> None:
     if not target.exists():
         os.replace(new, target)
         return
-    if not (target / "config.json").exists() and any(target.iterdir()):
-        raise ArtifactError(f"{target} exists and is not a textclass run; refusing to overwrite it")
+    check_target(target)
     retired = target.with_name(f".{target.name}.old-{os.getpid()}")
     os.replace(target, retired)
     os.replace(new, target)
@@ -81,10 +89,18 @@ def read_run(directory) -> tuple[Path, dict, list[str]]:
     if missing:
         raise ArtifactError(f"{directory}: not a complete textclass run (missing {', '.join(missing)})")
     config = read_json(directory / "config.json")
+    if not isinstance(config, dict):
+        config = {}
     if config.get("format") != FORMAT or config.get("format_version", 0) > FORMAT_VERSION:
         raise ArtifactError(f"{directory}: run format {config.get('format')!r} v{config.get('format_version')} "
                             f"is not readable by this textclass (reads {FORMAT} v{FORMAT_VERSION})")
-    return directory, config, read_json(directory / "labels.json")
+    absent = [key for key in CONFIG_KEYS if not isinstance(config.get(key), dict)]
+    if absent:
+        raise ArtifactError(f"{directory}/config.json: no {', '.join(absent)} section; the file is damaged")
+    labels = read_json(directory / "labels.json")
+    if not isinstance(labels, list) or not labels or not all(isinstance(label, str) for label in labels):
+        raise ArtifactError(f"{directory}/labels.json: expected a list of label names")
+    return directory, config, labels
 
 
 def load_weights(model, directory: Path) -> None:

@@ -122,8 +122,13 @@ class TextClassifier:
         _require_labeled(train, "training")
         if valid is None and self.valid_fraction > 0:
             train, valid = stratified_split(train, self.valid_fraction, self.seed)
-            log.info("validation: held out %d of %d training texts (stratified, seed %d)",
-                     len(valid), len(train) + len(valid), self.seed)
+            if len(valid) == 0:  # every label has a single example: nothing can be held out
+                log.warning("validation: no label has two examples, so none is held out; training without "
+                            "validation (the last epoch is kept)")
+                valid = None
+            else:
+                log.info("validation: held out %d of %d training texts (stratified, seed %d)",
+                         len(valid), len(train) + len(valid), self.seed)
         elif valid is not None:
             valid = _as_dataset(valid, "validation data")
             _require_labeled(valid, "validation")
@@ -141,8 +146,11 @@ class TextClassifier:
         self.encoder_ = build_encoder(encoder_config).fit(train.texts, train_split_labels)
         train_split = self._encode(train, "train")
         valid_split = self._encode(valid, "valid") if valid is not None else None
-        self.model_ = MODELS.get(self.model)(num_classes=len(self.labels_), **self.encoder_.model_args(),
-                                             **model_params)
+        try:
+            self.model_ = MODELS.get(self.model)(num_classes=len(self.labels_), **self.encoder_.model_args(),
+                                                 **model_params)
+        except (ValueError, TypeError) as exc:  # torch's own checks: hidden_dim 0, dropout 1.5 ...
+            raise ConfigError(f"model {MODELS.canonical(self.model)!r} rejects its settings: {exc}") from exc
         # Pretrained vectors are read here only; a saved run carries the resulting weights.
         if hasattr(self.model_, "init_embeddings"):
             self.model_.init_embeddings(self.encoder_.vocab)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ..classifier import TextClassifier
 from ..data.selection import load_splits
@@ -31,5 +32,6 @@ def run(args: argparse.Namespace) -> int:
     report = clf.evaluate(splits.test, batch_size=args.batch_size, device=args.device)
     print(format_report(report, title=f"Report: {args.run_dir} on {splits.test.origin}"))
     if args.output:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
         write_metrics(report, args.output)
     return 0

@@ -5,10 +5,10 @@ import argparse
 import sys
 
 from ..errors import TextclassError
-from . import datasets, evaluate, models, predict, train
+from . import datasets, embeddings, evaluate, models, predict, train
 from .common import setup_logging
 
-COMMANDS = (train, evaluate, predict, datasets, models)
+COMMANDS = (train, evaluate, predict, datasets, models, embeddings)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     except TextclassError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the system's side: an unwritable --out or --output, a full disk
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import argparse
 
+from ..artifact import check_target
+from ..augment import METHODS as AUGMENT_METHODS
 from ..classifier import TextClassifier
 from ..data.selection import load_splits
+from ..errors import ConfigError, DataError
 from ..evaluation import format_report
 from ..models import MODELS
 from ..training import SCHEDULES
@@ -28,26 +31,57 @@ def add_parser(sub) -> None:
     g.add_argument("--weight-decay", type=float, help="L2 weight decay (default 0)")
     g.add_argument("--clip-grad-norm", type=float, help="gradient norm clip, 0 disables (default 1.0)")
     g.add_argument("--lr-schedule", choices=SCHEDULES, help="learning-rate schedule (default constant)")
-    g.add_argument("--warmup-steps", type=int, help="linear warm-up steps (default 0)")
+    g.add_argument("--warmup-steps", type=int, help="linear warm-up optimizer steps; overrides --warmup-ratio "
+                                                    "when above 0 (default 0)")
+    g.add_argument("--warmup-ratio", type=float, help="share of all optimizer steps spent warming up "
+                                                      "(default: the model's; transformer 0.06, others 0)")
+    g.add_argument("--grad-accum-steps", type=int, help="batches accumulated into one optimizer step, for a large "
+                                                        "effective batch in little memory (default 1)")
     g.add_argument("--patience", type=int, help="stop after this many epochs without validation improvement")
     g.add_argument("--monitor", choices=("accuracy", "macro_f1", "loss"),
                    help="validation metric that selects the kept epoch (default accuracy)")
     g.add_argument("--seed", type=int, default=0, help="seed for splits, sampling, initialisation (default 0)")
     g.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1 ...")
     g.add_argument("--no-progress", action="store_true", help="no progress bars")
+    a = p.add_argument_group("augmentation (adds variants of training texts only; off by default)")
+    a.add_argument("--augment", choices=AUGMENT_METHODS.names(),
+                   help="eda: synonym replacement, random insertion, swap and deletion (Wei & Zou 2019). "
+                        "Back-translation needs your own translate function, so it is set from the Python API "
+                        "only: TextClassifier(augment=BackTranslation(translate))")
+    a.add_argument("--augment-copies", type=int, metavar="N", help="variants added per training text (default 1)")
+    a.add_argument("--augment-alpha", type=float, metavar="F",
+                   help="EDA rate: share of a text's words each edit touches (default 0.1)")
+    a.add_argument("--augment-vectors", metavar="PATH",
+                   help="word vectors (.vec/.txt/.bin) whose nearest neighbours serve as synonyms; required for "
+                        "synonym replacement and insertion; without it only swap and deletion run")
     add_model_flags(p)
     p.set_defaults(run=run)
+
+
+def _augment_setting(args: argparse.Namespace) -> dict | None:
+    # Unset flags stay out, so the defaults live in one place (the augmenter), not here as well.
+    given = {"copies": args.augment_copies, "alpha": args.augment_alpha, "vectors": args.augment_vectors}
+    given = {key: value for key, value in given.items() if value is not None}
+    if args.augment is None:
+        if given:
+            raise ConfigError(f"--augment-{'/--augment-'.join(given)} apply only with --augment eda")
+        return None
+    return {"method": args.augment, **given}
 
 
 def run(args: argparse.Namespace) -> int:
     clf = TextClassifier(args.model, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                          weight_decay=args.weight_decay, clip_grad_norm=args.clip_grad_norm,
-                         lr_schedule=args.lr_schedule, warmup_steps=args.warmup_steps, patience=args.patience,
-                         monitor=args.monitor, valid_fraction=args.valid_fraction, seed=args.seed,
-                         device=args.device, progress=not args.no_progress, **model_params_from(args))
+                         lr_schedule=args.lr_schedule, warmup_steps=args.warmup_steps,
+                         warmup_ratio=args.warmup_ratio, grad_accum_steps=args.grad_accum_steps,
+                         patience=args.patience, monitor=args.monitor, valid_fraction=args.valid_fraction,
+                         seed=args.seed, device=args.device, progress=not args.no_progress,
+                         augment=_augment_setting(args), **model_params_from(args))
+    check_target(args.out)  # refuse an unusable --out now, not after training
     splits = load_splits(args.data, train=args.train, valid=args.valid, test=args.test, data_dir=args.data_dir,
                          text_column=args.text_column, label_column=args.label_column, skip_empty=args.skip_empty,
                          limit=args.limit, seed=args.seed)
+    _check_test_labels(splits)
     clf.fit(splits.train, valid=splits.valid)
     metrics = None
     if splits.test is not None:
@@ -56,3 +90,16 @@ def run(args: argparse.Namespace) -> int:
     out = clf.save(args.out, metrics=metrics)
     print(f"\nsaved run to {out}")
     return 0
+
+
+def _check_test_labels(splits) -> None:
+    """A test label that train lacks would only surface after training; say so before spending that time."""
+    train, test = splits.train, splits.test
+    if test is None or test.labels is None or train is None or train.labels is None:
+        return
+    known = set(train.labels)
+    unseen = sorted(set(test.labels) - known)
+    if unseen:
+        first = next(i for i, label in enumerate(test.labels) if label not in known) + 1
+        raise DataError(f"labels the training data never had: {', '.join(map(repr, unseen[:10]))} "
+                        f"(first at example {first})", path=test.origin, field="label")

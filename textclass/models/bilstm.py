@@ -5,11 +5,12 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
+from .embedding import PretrainedEmbedding
 from .registry import register_model
 
 
 @register_model("bilstm_v1", aliases=("bilstm",))
-class BiLSTMClassifier(nn.Module):
+class BiLSTMClassifier(PretrainedEmbedding, nn.Module):
     """Embedding -> stacked (bi)LSTM -> last forward and backward states -> dropout -> linear.
 
     ``pack=False`` reproduces the tutorial's defect: it runs the LSTM over the padded batch and reads
@@ -23,10 +24,11 @@ class BiLSTMClassifier(nn.Module):
 
     def __init__(self, vocab_size: int, num_classes: int, padding_idx: int = 0, embedding_dim: int = 128,
                  hidden_dim: int = 256, num_layers: int = 2, dropout: float = 0.5, bidirectional: bool = True,
-                 pack: bool = True):
+                 pack: bool = True, embeddings: str = "", freeze_embeddings: bool = False):
         super().__init__()
         self.pack = pack
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=padding_idx)
+        self.use_pretrained(embeddings, freeze_embeddings)
         self.lstm = nn.LSTM(embedding_dim, hidden_dim, num_layers=num_layers, batch_first=True,
                             dropout=dropout if num_layers > 1 else 0.0, bidirectional=bidirectional)
         self.dropout = nn.Dropout(dropout)

@@ -1,4 +1,5 @@
 """Text -> tokens -> ids: tokenizers, vocabulary, encoders."""
+from . import hf_encoder  # noqa: F401  (registers hf_v1; transformers itself is imported only when used)
 from .encoders import ENCODERS, VocabEncoder, build_encoder, load_encoder
 from .tokenizers import TOKENIZERS, default_tokenize, simple_tokenize
 from .vocabulary import Vocabulary

@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 from typing import Sequence
 
+from ..errors import ArtifactError, ConfigError
 from ..registry import Registry, constructor_defaults
 from .ragged import RaggedIds
 from .tokenizers import TOKENIZERS
@@ -26,6 +27,10 @@ class VocabEncoder:
     files = ("vocab.json",)
 
     def __init__(self, tokenizer: str = "default", vocab_size: int = 10000, min_freq: int = 5, max_len: int = 256):
+        # vocab_size counts <pad> and <unk>; max_len 0 would leave texts with nothing for a model to read.
+        for name, value, least in (("vocab_size", vocab_size, 3), ("min_freq", min_freq, 1), ("max_len", max_len, 1)):
+            if value is not None and value < least:
+                raise ConfigError(f"{name} must be at least {least}, got {value}")
         self.tokenizer = TOKENIZERS.canonical(tokenizer)
         self.vocab_size = vocab_size
         self.min_freq = min_freq
@@ -75,4 +80,11 @@ def build_encoder(config: dict):
 
 
 def load_encoder(directory: Path, config: dict):
-    return ENCODERS.get(config["name"]).load(directory, config.get("params", {}))
+    cls = ENCODERS.get(config["name"])
+    missing = [name for name in getattr(cls, "files", ()) if not (Path(directory) / name).exists()]
+    if missing:
+        raise ArtifactError(f"{directory}: not a complete textclass run (missing {', '.join(missing)})")
+    try:
+        return cls.load(directory, config.get("params", {}))
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # a damaged vocab.json and the like
+        raise ArtifactError(f"{directory}: cannot load the {config['name']} encoder's files: {exc}") from None

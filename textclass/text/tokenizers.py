@@ -23,10 +23,12 @@ def simple_tokenize(text: str) -> list[str]:
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # Order matters: emoticons before punctuation so ":)" stays whole; words may carry inner apostrophes
 # ("don't", "o'brien") because splitting them loses negation, which sentiment depends on.
+# Not emoticons: a letter-ended one running into a word ("re:Dan", "tl;dr"), the ":/" of "http://", and a
+# closing bracket right after a word ("(1999);", "actor(s):"), which is punctuation, not a face.
 _TOKEN = re.compile(
     r"""
-    [:;=][\-o\*']?[\)\]\(\[dDpP/\\|]   # emoticons such as :) ;-) :D :( =]
-    | [\)\]\(\[][\-o\*']?[:;=]          # and the mirrored ones such as (:
+    [:;=][\-o\*']?(?:[\)\]\(\[\\|]|/(?!/)|[dDpP](?![^\W_]))   # emoticons such as :) ;-) :D :( =]
+    | (?<![^\W_])[\)\]\(\[][\-o\*']?[:;=]                          # and the mirrored ones such as (:
     | <3
     | [^\W_]+(?:['’][^\W_]+)*             # words and numbers, any script, inner apostrophes kept
     | [!?]                                # punctuation that carries sentiment or intent

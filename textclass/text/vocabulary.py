@@ -24,6 +24,8 @@ class Vocabulary:
         self.stoi = {t: i for i, t in enumerate(tokens)}
         if len(self.stoi) != len(tokens):
             raise ValueError("duplicate tokens in vocabulary")
+        # Text that reads "<pad>" is an unknown word, never padding (models treat id 0 as no token at all).
+        self._lookup = {**self.stoi, PAD: UNK_ID}
 
     @classmethod
     def build(cls, token_streams: Iterable[list[str]], max_size: int | None = 10000, min_freq: int = 1):
@@ -35,7 +37,9 @@ class Vocabulary:
 
     @classmethod
     def from_counts(cls, counts: Counter, max_size: int | None, min_freq: int) -> "Vocabulary":
-        kept = sorted((t for t, c in counts.items() if c >= min_freq), key=lambda t: (-counts[t], t))
+        # A tokenizer may emit the literal text "<pad>" or "<unk>": it must not become a second, duplicate entry.
+        kept = sorted((t for t, c in counts.items() if c >= min_freq and t not in (PAD, UNK)),
+                      key=lambda t: (-counts[t], t))
         if max_size is not None:
             kept = kept[: max(0, max_size - 2)]
         return cls([PAD, UNK] + kept)
@@ -47,7 +51,7 @@ class Vocabulary:
         return token in self.stoi
 
     def ids(self, tokens: list[str]) -> list[int]:
-        get = self.stoi.get
+        get = self._lookup.get
         return [get(t, UNK_ID) for t in tokens]
 
     def save(self, path: Path) -> None:

@@ -1,0 +1,96 @@
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from textclass.batching import Batch
+from textclass.classifier import TextClassifier
+from textclass.errors import ConfigError
+from textclass.models import MODELS
+from textclass.models.cnn import CNNClassifier, parse_kernel_sizes
+
+TINY = dict(embedding_dim=16, num_filters=16, min_freq=1)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    # Tiny models on a shared machine: a second thread costs more in contention than it gains.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def sentiment_task(n: int, seed: int) -> list[tuple[str, str]]:
+    """'good' or 'bad' at a random place among noise words: separable by one token, wherever it is."""
+    rng = random.Random(seed)
+    noise = [f"w{i}" for i in range(30)]
+    pairs = []
+    for _ in range(n):
+        label = rng.choice(["pos", "neg"])
+        words = rng.choices(noise, k=rng.randint(2, 15))
+        words.insert(rng.randrange(len(words) + 1), "good" if label == "pos" else "bad")
+        pairs.append((" ".join(words), label))
+    return pairs
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return TextClassifier("cnn", epochs=8, lr=1e-2, batch_size=16, progress=False, **TINY).fit(sentiment_task(400, 0))
+
+
+def test_registered_under_versioned_name_and_alias():
+    assert MODELS.canonical("cnn") == "cnn_v1"
+    assert MODELS.get("cnn") is CNNClassifier
+
+
+def test_learns_a_separable_task(fitted):
+    assert fitted.evaluate(sentiment_task(200, 1))["accuracy"] >= 0.9
+
+
+def test_save_load_round_trip_gives_identical_probabilities(fitted, tmp_path):
+    texts = [text for text, _ in sentiment_task(50, 2)] + ["good", "w1 bad"]
+    loaded = TextClassifier.load(fitted.save(tmp_path / "run"))
+    np.testing.assert_array_equal(loaded.predict_proba(texts), fitted.predict_proba(texts))
+    assert loaded.config()["model"] == fitted.config()["model"]
+
+
+def test_texts_shorter_than_the_widest_kernel(fitted):
+    assert fitted.predict(["good", "bad"]) == ["pos", "neg"]
+    assert len(fitted.predict(["", "!"])) == 2  # both encode to a single <unk>
+
+
+def test_a_text_scores_the_same_alone_and_beside_longer_texts(fitted):
+    long_text = " ".join(["w3"] * 40)
+    alone = fitted.predict_proba(["w1 good"], batch_size=1)
+    batched = fitted.predict_proba(["w1 good", long_text, "bad w2 w2 w2 w2 w2"], batch_size=8)
+    np.testing.assert_allclose(batched[0], alone[0], rtol=1e-5, atol=1e-6)
+
+
+def test_pooling_ignores_padding_positions():
+    torch.manual_seed(0)
+    model = CNNClassifier(vocab_size=20, num_classes=2, embedding_dim=8, kernel_sizes="2,3", num_filters=4).eval()
+    # Padding embeds to zero, but a convolution's bias makes a window over it non-zero: it must not count.
+    with torch.no_grad():
+        for conv in model.convs:
+            conv.bias.fill_(5.0)
+        ids = torch.tensor([[5, 6, 7, 0, 0, 0, 0, 0]])
+        padded = model(Batch(ids, torch.tensor([3])))
+        exact = model(Batch(ids[:, :3], torch.tensor([3])))
+    torch.testing.assert_close(padded, exact)
+
+
+def test_kernel_sizes_from_string_or_sequence():
+    assert parse_kernel_sizes("3,4,5") == (3, 4, 5)
+    assert parse_kernel_sizes(" 2, 7 ") == (2, 7)
+    assert parse_kernel_sizes((1, 2)) == (1, 2)
+    model = CNNClassifier(vocab_size=10, num_classes=3, kernel_sizes="2,6", num_filters=5)
+    assert [conv.kernel_size[0] for conv in model.convs] == [2, 6]
+    assert model.head.in_features == 10
+
+
+@pytest.mark.parametrize("bad", ["", "3,x", "0,3", "3,,4"])
+def test_bad_kernel_sizes_are_config_errors(bad):
+    with pytest.raises(ConfigError, match="kernel_sizes"):
+        TextClassifier("cnn", kernel_sizes=bad, progress=False).fit(sentiment_task(20, 0))

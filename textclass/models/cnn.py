@@ -1,0 +1,60 @@
+"""Kim (2014)'s convolutional sentence classifier: parallel filter widths, max-over-time pooling."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..errors import ConfigError
+from .embedding import PretrainedEmbedding
+from .registry import register_model
+
+
+def parse_kernel_sizes(spec) -> tuple[int, ...]:
+    """``"3,4,5"`` (the CLI's form) or a sequence of ints -> ``(3, 4, 5)``."""
+    parts = spec.split(",") if isinstance(spec, str) else spec
+    try:
+        sizes = tuple(int(p) for p in parts)
+    except (TypeError, ValueError):
+        sizes = ()
+    if not sizes or min(sizes) < 1:
+        raise ConfigError(f"kernel_sizes must be positive integers separated by commas, e.g. '3,4,5'; got {spec!r}")
+    return sizes
+
+
+@register_model("cnn_v1", aliases=("cnn",))
+class CNNClassifier(PretrainedEmbedding, nn.Module):
+    """Embedding -> Conv1d per kernel size -> ReLU -> max over the text's positions -> dropout -> linear.
+
+    Pooling only sees windows that start inside the text and end inside it (a text shorter than a kernel
+    keeps its one window at position 0, zero-padded), so a text's logits do not depend on its batch.
+    """
+
+    input_format = "padded"
+    encoder = {"name": "vocab_v1", "params": {}}
+    training_defaults = {}
+
+    def __init__(self, vocab_size: int, num_classes: int, padding_idx: int = 0, embedding_dim: int = 128,
+                 kernel_sizes: str = "3,4,5", num_filters: int = 100, dropout: float = 0.5, embeddings: str = "",
+                 freeze_embeddings: bool = False):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=padding_idx)
+        self.use_pretrained(embeddings, freeze_embeddings)
+        self.convs = nn.ModuleList(nn.Conv1d(embedding_dim, num_filters, k) for k in parse_kernel_sizes(kernel_sizes))
+        self.widest = max(conv.kernel_size[0] for conv in self.convs)
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(num_filters * len(self.convs), num_classes)
+
+    def forward(self, batch) -> torch.Tensor:
+        embedded = self.embedding(batch.ids)  # [B, T, E]
+        # Zeros are what the padding id embeds to, so a short batch widened here matches a long one.
+        embedded = F.pad(embedded, (0, 0, 0, max(0, self.widest - embedded.shape[1])))
+        x = embedded.transpose(1, 2)  # Conv1d wants [B, E, T]
+        lengths = batch.lengths.to(x.device).unsqueeze(1)
+        pooled = []
+        for conv in self.convs:
+            maps = torch.relu(conv(x))  # [B, F, T - k + 1]
+            starts = torch.arange(maps.shape[2], device=x.device)
+            inside = starts < (lengths - conv.kernel_size[0] + 1).clamp(min=1)  # [B, T - k + 1]
+            pooled.append(maps.masked_fill(~inside.unsqueeze(1), float("-inf")).amax(dim=2))
+        return self.head(self.dropout(torch.cat(pooled, dim=1)))
