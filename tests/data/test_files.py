@@ -88,10 +88,19 @@ def test_missing_label_in_labeled_file(tmp_path):
     assert (caught.value.row, caught.value.field) == (3, "label")
 
 
-def test_partly_labeled_file_is_an_error_even_when_labels_are_optional(tmp_path):
+def test_partly_labeled_file_is_an_error_only_when_labels_are_required(tmp_path):
     path = write(tmp_path, "a.csv", "text,label\nhello,\nbye,farewell\n")
     with pytest.raises(DataError, match="missing label"):
+        read_file(path)
+    unlabeled = read_file(path, require_labels=False)
+    assert unlabeled.texts == ["hello", "bye"] and unlabeled.labels is None
+
+
+def test_allow_empty_keeps_empty_texts_for_prediction(tmp_path):
+    path = write(tmp_path, "a.csv", "text\nhello\n\"\"\nbye\n")
+    with pytest.raises(DataError, match="empty text"):
         read_file(path, require_labels=False)
+    assert read_file(path, require_labels=False, allow_empty=True).texts == ["hello", "", "bye"]
 
 
 def test_record_with_wrong_field_count(tmp_path):

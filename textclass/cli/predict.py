@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     if args.input:
         from ..data import read_file
 
-        texts = read_file(args.input, text_column=args.text_column, require_labels=False).texts
+        texts = read_file(args.input, text_column=args.text_column, require_labels=False, allow_empty=True).texts
     else:
         texts = args.texts
     rows = _predict_rows(clf, texts, args)

@@ -59,6 +59,7 @@ def read_file(
     format: str | None = None,
     skip_empty: bool = False,
     require_labels: bool = True,
+    allow_empty: bool = False,
 ) -> TextDataset:
     """Read labeled (or, with ``require_labels=False``, possibly unlabeled) texts from ``path``.
 
@@ -67,7 +68,9 @@ def read_file(
     (JSON Lines) default to ``text`` and ``label``; when labels are required, ``label`` is absent and there
     is exactly one other column, that column holds the labels (BANKING77's ``text,category``).
     Labels are stripped strings; texts are returned unchanged. Blank texts raise DataError unless
-    ``skip_empty``, which drops them and records how many in ``notes["skipped_empty"]``.
+    ``skip_empty``, which drops them and records how many in ``notes["skipped_empty"]``, or ``allow_empty``,
+    which keeps them (prediction input: an empty text still gets an answer). Without ``require_labels`` a
+    partly filled label column is ignored rather than an error.
     """
     path = Path(path)
     if not path.exists():
@@ -87,7 +90,7 @@ def read_file(
     else:
         delimiter = "," if fmt == "csv" else "\t"
         records = _csv_records(path, delimiter, text_column, label_column, require_labels)
-    return _collect(records, path, skip_empty, require_labels)
+    return _collect(records, path, skip_empty, require_labels, allow_empty)
 
 
 def _infer_format(path: Path) -> str:
@@ -100,13 +103,14 @@ def _infer_format(path: Path) -> str:
     return fmt
 
 
-def _collect(records: Iterable[_Record], path: Path, skip_empty: bool, require_labels: bool) -> TextDataset:
+def _collect(records: Iterable[_Record], path: Path, skip_empty: bool, require_labels: bool,
+             allow_empty: bool = False) -> TextDataset:
     texts: list[str] = []
     labels: list[str | None] = []
     skipped = 0
     first_unlabeled: _Record | None = None
     for record in records:
-        if not record.text.strip():
+        if not record.text.strip() and not allow_empty:
             if skip_empty:
                 skipped += 1
                 continue
@@ -120,7 +124,7 @@ def _collect(records: Iterable[_Record], path: Path, skip_empty: bool, require_l
         labels.append(record.label)
     if not texts:
         raise DataError(f"no rows (after skipping {skipped} with empty text)" if skipped else "no rows", path=path)
-    if first_unlabeled is not None and any(label is not None for label in labels):
+    if require_labels and first_unlabeled is not None and any(label is not None for label in labels):
         raise _missing_label(first_unlabeled, " (other rows have one)")
     dataset = TextDataset(texts, None if first_unlabeled is not None else labels, str(path))
     if skip_empty:
