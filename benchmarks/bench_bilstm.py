@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from common import python_cmd, run_child, write_results  # noqa: E402
 
 VARIANTS = {
     "packed": {"pack": True, "length_bucketing": True},
@@ -59,16 +59,10 @@ def worker(args) -> dict:
 
 
 def run_variant(name: str, args) -> dict:
-    cmd = [sys.executable, __file__, "--worker", name, "--device", args.device, "--epochs", str(args.epochs),
-           "--seed", str(args.seed)] + (["--limit", str(args.limit)] if args.limit else [])
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
-        raise SystemExit(f"variant {name} failed (status {status})")
-    result = json.loads(out.strip().splitlines()[-1])
-    result["peak_rss_mb"] = round(usage.ru_maxrss / 1024, 1)  # Linux reports KiB
-    return result
+    limit = ["--limit", str(args.limit)] if args.limit else []
+    result, peak_rss_mb = run_child(python_cmd(__file__, "--worker", name, "--device", args.device,
+                                               "--epochs", str(args.epochs), "--seed", str(args.seed), *limit))
+    return {**result, "peak_rss_mb": peak_rss_mb}
 
 
 def main() -> None:
@@ -92,11 +86,7 @@ def main() -> None:
               f"eval {result['test_eval_seconds']} s  peak RSS {result['peak_rss_mb']} MB"
               + (f"  GPU peak {result['gpu_peak_memory_mb']} MB" if "gpu_peak_memory_mb" in result else ""),
               flush=True)
-    machine = {"platform": platform.platform(), "processor": platform.processor(), "cpus": os.cpu_count(),
-               "python": platform.python_version()}
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"machine": machine, "args": vars(args), "results": results}, indent=2))
-    print(f"wrote {args.out}")
+    write_results(args.out, {"args": vars(args), "results": results})
 
 
 if __name__ == "__main__":

@@ -1,16 +1,17 @@
 """Deterministic, vectorized hashing of word and character n-grams into a fixed number of buckets.
 
 Texts are tokenized on their UTF-8 bytes with NumPy: a byte table says which bytes belong to words
-(ASCII letters and digits, every non-ASCII letter, an apostrophe between two word bytes) and which ASCII
-punctuation marks stand as one-byte tokens ("!" and "?" carry sentiment, "." ends a clause); everything
-else separates. A token's 64-bit hash is a polynomial hash of its bytes computed for all tokens at once from
-prefix sums, so there is no per-token Python work, and the result is the same in every process (Python's
-``hash()`` is salted per process and is never used). N-gram hashes combine the token hashes of a window.
+(ASCII letters and digits, non-ASCII letters, an apostrophe between two word bytes) and which ASCII
+punctuation marks stand as one-byte tokens ("!" and "?" carry sentiment); everything else separates.
+A token's 64-bit hash is a polynomial hash of its bytes, computed for all tokens at once from prefix sums,
+so there is no per-token Python work and the ids are the same in every process (Python's ``hash()`` is
+salted per process and is never used). N-gram hashes fold the token hashes of a window together.
 Work is cut into chunks of texts that two threads hash in parallel (NumPy releases the GIL).
 """
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Sequence
@@ -20,13 +21,13 @@ import numpy as np
 from .ragged import RaggedIds
 
 _U64 = np.uint64
-# Odd multipliers: odd numbers are invertible modulo 2**64, which the prefix-sum hash relies on.
+# Odd, so invertible modulo 2**64: the prefix-sum hash divides by powers of it.
 _BASE = 0x100000001B3
 _BASE_INV = pow(_BASE, -1, 2**64)
 _ORDER_SEEDS = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
                 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53)
 _CHAR_SEED = 0x2545F4914F6CDD1D
-_CHUNK_BYTES = 1 << 21  # big enough to amortise NumPy call overhead, small enough to stay in cache-ish memory
+_CHUNK_BYTES = 1 << 20  # per thread task: large enough to amortise NumPy call overhead, small enough for cache
 
 _WORD, _PUNCT, _SPACE = 0, 1, 2
 _CLASS = np.full(256, _SPACE, dtype=np.uint8)
@@ -34,11 +35,11 @@ _CLASS[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz0123456789", np.uint8)] = _WORD
 _CLASS[0x80:] = _WORD
 _CLASS[np.frombuffer(b"!?.,;:()\"-*&$%/=+#@~[]{}<>|\\^`_", np.uint8)] = _PUNCT
 _LOWER = np.arange(256, dtype=np.uint8)
-_LOWER[ord("A"): ord("Z") + 1] += 32
+_LOWER[ord("A") : ord("Z") + 1] += 32
 
 
 def mix64(h: np.ndarray) -> np.ndarray:
-    """The splitmix64 finalizer: spreads every input bit over every output bit (so ``% buckets`` is uniform)."""
+    """The splitmix64 finalizer: every input bit reaches every output bit, so ``% buckets`` is uniform."""
     h = h ^ (h >> _U64(30))
     h *= _U64(0xBF58476D1CE4E5B9)
     h ^= h >> _U64(27)
@@ -49,8 +50,8 @@ def mix64(h: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class NgramSpec:
-    """Which features a text yields: word n-grams of orders 1..word_ngrams, character n-grams of lengths
-    char_min..char_max inside each word marked with boundaries (none when char_max is 0)."""
+    """The features of a text: word n-grams of orders 1..word_ngrams, and character n-grams of lengths
+    char_min..char_max of each word between boundary marks (none when char_max is 0)."""
 
     num_buckets: int
     word_ngrams: int = 2
@@ -59,14 +60,58 @@ class NgramSpec:
     binary: bool = True  # a feature counts once per text however often it occurs
 
     def __post_init__(self):
-        if self.num_buckets < 1 or self.word_ngrams < 1 or self.word_ngrams > len(_ORDER_SEEDS):
-            raise ValueError(f"need num_buckets >= 1 and 1 <= word_ngrams <= {len(_ORDER_SEEDS)}, got {self}")
+        if not 1 <= self.num_buckets < 2**40 or not 1 <= self.word_ngrams <= len(_ORDER_SEEDS):
+            raise ValueError(f"need 1 <= num_buckets < 2**40 and 1 <= word_ngrams <= {len(_ORDER_SEEDS)}: {self}")
         if self.char_max and not 1 <= self.char_min <= self.char_max:
             raise ValueError(f"need 1 <= char_min <= char_max, got {self.char_min}..{self.char_max}")
 
 
+class _Powers:
+    """B**i and B**-i modulo 2**64 for i up to the longest chunk seen, computed once and shared by threads."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._up, self._down = np.ones(1, _U64), np.ones(1, _U64)
+
+    def get(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        with self._lock:
+            if len(self._up) <= n:
+                size = 1 << max(n, 1).bit_length()
+                self._up, self._down = _power_table(_BASE, size), _power_table(_BASE_INV, size)
+            return self._up[: n + 1], self._down[: n + 1]
+
+
+def _power_table(base: int, size: int) -> np.ndarray:
+    # Doubling: the second half of the first 2k powers is the first half times base**k; log2(size) steps.
+    table = np.ones(size, _U64)
+    k = 1
+    while k < size:
+        table[k : 2 * k] = table[: min(k, size - k)] * _U64(pow(base, k, 2**64))
+        k *= 2
+    return table
+
+
+_POWERS = _Powers()
+
+
+class _PrefixHash:
+    """Polynomial hashes of any byte ranges in O(1) each, after one prefix sum.
+
+    S[i] = sum_{t<i} c[t] * B**t; the range [s, e) hashes to (S[e] - S[s]) * B**-s = sum_t c[s + t] * B**t,
+    which depends on the bytes only, not on where they sit. uint64 arithmetic wraps modulo 2**64.
+    """
+
+    def __init__(self, codes: np.ndarray):
+        up, self.down = _POWERS.get(len(codes))
+        self.prefix = np.zeros(len(codes) + 1, dtype=_U64)
+        np.cumsum(codes * up[:-1], out=self.prefix[1:])
+
+    def __call__(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        return (self.prefix[ends] - self.prefix[starts]) * self.down[starts]
+
+
 def _normalized_bytes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """All texts lowercased into one byte array, each followed by a separator, and each text's start."""
+    """The texts lowercased into one byte array, each followed by a separator, and where each text starts."""
     encoded = [t.encode("utf-8", "replace") for t in texts]
     lengths = np.fromiter(map(len, encoded), np.int64, len(encoded)) + 1
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
@@ -76,52 +121,26 @@ def _normalized_bytes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
 
 def _byte_classes(data: np.ndarray) -> np.ndarray:
     classes = _CLASS[data]
-    # HTML line breaks ("<br />", frequent in scraped reviews) are layout, not words.
+    # HTML line breaks (frequent in scraped reviews) are layout, not words.
     for tag in (b"<br />", b"<br/>", b"<br>"):
         classes[_find(data, tag)[:, None] + np.arange(len(tag))] = _SPACE
     # Latin-1 punctuation and C1 controls (U+0080..U+00BF, lead byte 0xC2) and the general punctuation block
-    # (U+2000..U+206F: curly quotes, dashes, ellipsis; lead bytes 0xE2 0x80/0x81) separate like ASCII spaces.
-    n = len(data)
+    # (U+2000..U+206F: curly quotes, dashes, ellipsis; 0xE2 0x80/0x81) separate words like spaces do.
     lead_c2 = np.flatnonzero(data[:-1] == 0xC2)
     classes[np.concatenate((lead_c2, lead_c2 + 1))] = _SPACE
     lead_e2 = np.flatnonzero((data[:-2] == 0xE2) & ((data[1:-1] & 0xFE) == 0x80))
     classes[np.concatenate((lead_e2, lead_e2 + 1, lead_e2 + 2))] = _SPACE
-    apostrophe = np.flatnonzero(data[1 : n - 1] == ord("'")) + 1
-    inner = apostrophe[(classes[apostrophe - 1] == _WORD) & (classes[apostrophe + 1] == _WORD)]
-    classes[inner] = _WORD
+    apostrophe = np.flatnonzero(data[1:-1] == ord("'")) + 1
+    classes[apostrophe[(classes[apostrophe - 1] == _WORD) & (classes[apostrophe + 1] == _WORD)]] = _WORD
     return classes
 
 
 def _find(data: np.ndarray, pattern: bytes) -> np.ndarray:
-    """Start positions of ``pattern`` in ``data``, checked one byte at a time on the surviving candidates."""
+    """Start positions of ``pattern`` in ``data``: candidates for the first byte, filtered byte by byte."""
     candidates = np.flatnonzero(data[: len(data) - len(pattern) + 1] == pattern[0])
     for k in range(1, len(pattern)):
         candidates = candidates[data[candidates + k] == pattern[k]]
     return candidates
-
-
-class _PrefixHash:
-    """Polynomial hashes of arbitrary byte ranges in O(1) each, after one O(n) prefix sum.
-
-    sum_{t<i} c[t] * B**t is kept for every i; the range [s, e) is (S[e] - S[s]) * B**-s, i.e.
-    sum_t c[s + t] * B**t, which depends on the bytes only, not on where they sit. uint64 wraps modulo 2**64.
-    """
-
-    def __init__(self, codes: np.ndarray):
-        n = len(codes)
-        powers = np.empty(n + 1, dtype=_U64)
-        powers[0] = 1
-        powers[1:] = _BASE
-        np.cumprod(powers, out=powers)
-        self.inverse_powers = np.empty(n + 1, dtype=_U64)
-        self.inverse_powers[0] = 1
-        self.inverse_powers[1:] = _BASE_INV
-        np.cumprod(self.inverse_powers, out=self.inverse_powers)
-        self.prefix = np.zeros(n + 1, dtype=_U64)
-        np.cumsum(codes.astype(_U64) * powers[:n], out=self.prefix[1:])
-
-    def __call__(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-        return (self.prefix[ends] - self.prefix[starts]) * self.inverse_powers[starts]
 
 
 def _chunk_features(texts: Sequence[str], spec: NgramSpec) -> tuple[np.ndarray, np.ndarray]:
@@ -130,91 +149,99 @@ def _chunk_features(texts: Sequence[str], spec: NgramSpec) -> tuple[np.ndarray, 
     classes = _byte_classes(data)
     word = classes == _WORD
     punct = classes == _PUNCT
-    previous_word = np.concatenate(([False], word[:-1]))
-    next_word = np.concatenate((word[1:], [False]))
-    starts = np.flatnonzero((word & ~previous_word) | punct)
-    ends = np.flatnonzero((word & ~next_word) | punct) + 1
-    hasher = _PrefixHash(data)
-    tokens = mix64(hasher(starts, ends) ^ (ends - starts).astype(_U64))
+    starts = np.flatnonzero((word & ~np.concatenate(([False], word[:-1]))) | punct)
+    ends = np.flatnonzero((word & ~np.concatenate((word[1:], [False]))) | punct) + 1
+    tokens = mix64(_PrefixHash(data)(starts, ends) ^ (ends - starts).astype(_U64))
     doc = np.searchsorted(text_starts, starts, side="right") - 1
 
-    hashes, docs = [], []
-    window = tokens.copy()
-    for order in range(1, spec.word_ngrams + 1):
-        if order > 1:
-            # The n-gram starting at token i folds in token i + order - 1; windows crossing texts are dropped.
-            window = mix64(window[:-1] * _U64(_BASE) + tokens[order - 1 :])
-            keep = doc[order - 1 :] == doc[: len(doc) - order + 1]
-            hashes.append(window[keep] ^ _U64(_ORDER_SEEDS[order - 1]))
-            docs.append(doc[: len(doc) - order + 1][keep])
+    # Row t holds the n-grams that start at token t, one column per order, so flattening keeps text order.
+    n, orders = len(tokens), spec.word_ngrams
+    grid = np.zeros((n, orders), dtype=_U64)
+    valid = np.zeros((n, orders), dtype=bool)
+    window = tokens
+    for k in range(orders):
+        if k:
+            # Fold in token t + k; a window that runs into the next text is not an n-gram.
+            window = mix64(window[:-1] * _U64(_BASE) + tokens[k:])
+            valid[: n - k, k] = doc[k:] == doc[: n - k]
         else:
-            hashes.append(mix64(window ^ _U64(_ORDER_SEEDS[0])))
-            docs.append(doc)
+            valid[:, 0] = True
+        grid[: n - k, k] = window ^ _U64(_ORDER_SEEDS[k])
+    hashes, docs = grid[valid], np.broadcast_to(doc[:, None], grid.shape)[valid]
     if spec.char_max:
-        char_hashes, char_docs = _char_ngrams(data, word, starts[word[starts]], ends[word[starts]],
-                                              doc[word[starts]], spec)
-        hashes.append(char_hashes)
-        docs.append(char_docs)
-    return _group_by_text(np.concatenate(hashes), np.concatenate(docs), len(texts), spec)
+        is_word = word[starts]
+        char_hashes, char_docs = _char_ngrams(data, word, starts[is_word], ends[is_word], doc[is_word], spec)
+        # Word and character features are two runs in text order; a stable sort merges them.
+        merged = np.argsort(np.concatenate((docs, char_docs)), kind="stable")
+        hashes, docs = np.concatenate((hashes, char_hashes))[merged], np.concatenate((docs, char_docs))[merged]
+    buckets = (mix64(hashes) % _U64(spec.num_buckets)).astype(np.int64)
+    if spec.binary:
+        keep = _first_of_each(docs * spec.num_buckets + buckets)
+        buckets, docs = buckets[keep], docs[keep]
+    return buckets, np.bincount(docs, minlength=len(texts))
 
 
 def _char_ngrams(data, word, starts, ends, doc, spec: NgramSpec) -> tuple[np.ndarray, np.ndarray]:
-    """Character n-grams of each word with a boundary mark on either side (the separator bytes around it).
+    """Character n-grams of each word with a boundary mark on each side, in text order.
 
-    Every non-word byte becomes one code, so "<good>" reads the same after a space, a comma or a text start.
+    Every non-word byte becomes the same code, so "<good>" reads the same after a space, a comma or a text start.
     """
-    codes = np.where(word, data, 1).astype(np.uint8)
-    codes = np.concatenate(([1], codes))  # a word at byte 0 still gets a leading boundary
+    codes = np.concatenate(([1], np.where(word, data, 1))).astype(_U64)  # the pad gives byte 0 a left mark
     hasher = _PrefixHash(codes)
-    span = ends - starts + 2  # the word and its two boundary marks, shifted by the leading pad: [s, e + 2)
-    hashes, docs = [], []
-    for n in range(spec.char_min, spec.char_max + 1):
-        count = np.maximum(span - n + 1, 0)
-        total = int(count.sum())
-        if total == 0:
-            continue
-        first = np.repeat(starts, count)
-        local = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
-        begin = first + local
-        hashes.append(mix64(hasher(begin, begin + n) ^ _U64(_CHAR_SEED + n)))
-        docs.append(np.repeat(doc, count))
-    if not hashes:
-        return np.zeros(0, _U64), np.zeros(0, np.int64)
-    return np.concatenate(hashes), np.concatenate(docs)
+    # After the pad, word [s, e) and its two marks occupy [s, e + 2) of ``codes``.
+    lengths = np.arange(spec.char_min, spec.char_max + 1)
+    count = np.maximum((ends - starts + 3)[:, None] - lengths, 0)  # [words, lengths]
+    total = int(count.sum())
+    word_of = np.repeat(np.arange(len(starts)), count.sum(1))
+    size = np.repeat(np.broadcast_to(lengths, count.shape).ravel(), count.ravel())
+    first = np.cumsum(count.ravel()) - count.ravel()
+    offset = np.arange(total) - np.repeat(first, count.ravel())
+    begin = starts[word_of] + offset
+    return hasher(begin, begin + size) ^ (size.astype(_U64) * _U64(_CHAR_SEED)), doc[word_of]
 
 
-def _group_by_text(hashes: np.ndarray, docs: np.ndarray, n_texts: int, spec: NgramSpec):
-    buckets = (hashes % _U64(spec.num_buckets)).astype(np.int64)
-    if spec.binary:
-        # np.sort then a neighbour comparison: several times faster than np.unique's hash table here.
-        keys = np.sort(docs * spec.num_buckets + buckets)
-        first = np.ones(len(keys), dtype=bool)
-        np.not_equal(keys[1:], keys[:-1], out=first[1:])
-        docs, buckets = np.divmod(keys[first], spec.num_buckets)
-    else:
-        # Each order's features are already in text order: a stable sort merges the runs.
-        order = np.argsort(docs, kind="stable")
-        docs, buckets = docs[order], buckets[order]
-    return buckets, np.bincount(docs, minlength=n_texts)
+def _first_of_each(keys: np.ndarray) -> np.ndarray:
+    """Mask keeping one occurrence of every distinct key, in O(n) through a scatter table (no sort).
+
+    Every key writes its position into a slot chosen by its hash; a slot keeps one writer. A position that
+    lost its slot to an equal key is a duplicate; one that lost to a different key (a table collision) is
+    retried with a fresh hash until none is left.
+    """
+    keep = np.zeros(len(keys), dtype=bool)
+    pending = np.arange(len(keys))
+    salt = 0
+    while len(pending):
+        size = 1 << (2 * len(pending)).bit_length()
+        slots = (mix64(keys[pending].astype(_U64) + _U64(_ORDER_SEEDS[salt % len(_ORDER_SEEDS)] + salt))
+                 & _U64(size - 1)).astype(np.int64)
+        table = np.empty(size, dtype=np.int64)
+        table[slots] = pending
+        winner = table[slots]
+        won = winner == pending
+        keep[pending[won]] = True
+        lost = pending[~won]
+        pending = lost[keys[winner[~won]] != keys[lost]]
+        salt += 1
+    return keep
 
 
 def _chunks(texts: list[str]) -> list[list[str]]:
     ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)))
-    cuts = np.unique(np.searchsorted(ends, np.arange(_CHUNK_BYTES, ends[-1] if len(ends) else 0, _CHUNK_BYTES)))
-    bounds = [0, *(int(c) + 1 for c in cuts if c + 1 < len(texts)), len(texts)]
-    return [texts[a:b] for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+    cuts = np.searchsorted(ends, np.arange(_CHUNK_BYTES, ends[-1] if len(ends) else 0, _CHUNK_BYTES)) + 1
+    bounds = np.unique(np.concatenate(([0], cuts, [len(texts)])))
+    return [texts[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def hash_features(texts: Sequence[str], spec: NgramSpec, workers: int | None = None) -> RaggedIds:
-    """Bucket ids of each text's features (word and character n-grams), as one flat array plus offsets."""
-    texts = list(texts)
-    chunks = _chunks(texts)
+    """Bucket ids of each text's features (word and character n-grams): one flat array plus offsets."""
+    chunks = _chunks(list(texts))
     workers = workers or min(2, os.cpu_count() or 1)
     if workers > 1 and len(chunks) > 1:
         with ThreadPoolExecutor(workers) as pool:
             parts = list(pool.map(lambda chunk: _chunk_features(chunk, spec), chunks))
     else:
         parts = [_chunk_features(chunk, spec) for chunk in chunks]
-    values = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
-    counts = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
-    return RaggedIds(values, np.concatenate(([0], np.cumsum(counts))).astype(np.int64))
+    if not parts:
+        return RaggedIds(np.zeros(0, np.int64), np.zeros(1, np.int64))
+    counts = np.concatenate([p[1] for p in parts])
+    return RaggedIds(np.concatenate([p[0] for p in parts]), np.concatenate(([0], np.cumsum(counts))))
