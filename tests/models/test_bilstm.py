@@ -43,7 +43,7 @@ def test_without_packing_padding_leaks_into_the_prediction():
     padded = m(batch_of(LONG, SHORT))[1]
     assert (padded - alone).abs().max() > 1e-3
     # Same weights with packing switched on: the defect is the padding, nothing else.
-    m.pack = True
+    m.lstm.respect_lengths = True
     torch.testing.assert_close(m(batch_of(LONG, SHORT))[1], alone, rtol=0, atol=1e-6)
 
 
@@ -60,8 +60,9 @@ def test_output_shape(bidirectional, num_layers):
 def test_unidirectional_reads_the_last_layer_state():
     m = model(bidirectional=False, num_layers=2)
     ids = torch.tensor([SHORT])
-    _, (h_n, _) = m.lstm(m.embedding(ids))
-    torch.testing.assert_close(m(batch_of(SHORT)), m.head(h_n[-1]))
+    states, final = m.lstm(m.embedding(ids), torch.tensor([len(SHORT)]))
+    torch.testing.assert_close(final, states[:, -1])
+    torch.testing.assert_close(m(batch_of(SHORT)), m.head(final))
 
 
 def test_padding_row_gets_no_gradient():
@@ -80,8 +81,8 @@ def test_defaults_are_the_tutorials():
                        "bidirectional": True, "pack": True}.items():
         assert defaults[key] == value
     m = BiLSTMClassifier(vocab_size=VOCAB, num_classes=2)
-    assert m.lstm.dropout == 0.5 and m.lstm.num_layers == 2 and m.lstm.bidirectional
-    assert BiLSTMClassifier(vocab_size=VOCAB, num_classes=2, num_layers=1).lstm.dropout == 0.0  # no warning
+    assert m.lstm.between_layers.p == 0.5 and len(m.lstm.forward_layers) == 2 and m.lstm.bidirectional
+    assert BiLSTMClassifier(vocab_size=VOCAB, num_classes=2, num_layers=1).lstm.between_layers.p == 0.0
 
 
 def test_registered_under_versioned_name():

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .embedding import PretrainedEmbedding
+from .recurrent import LengthAwareLSTM
 from .registry import register_model
 
 
 @register_model("bilstm_attn_v1", aliases=("bilstm_attn",))
 class BiLSTMAttentionClassifier(PretrainedEmbedding, nn.Module):
-    """Embedding -> stacked (bi)LSTM over packed sequences -> additive attention pooling -> dropout -> linear.
+    """Embedding -> stacked (bi)LSTM that never reads padding -> additive attention pooling -> dropout -> linear.
 
     Each output state h_t gets the score ``v . tanh(W h_t + b)``; a softmax over the text's real tokens (padding
     gets weight zero) turns scores into weights, and the weighted sum of states is the text's representation.
@@ -27,9 +27,9 @@ class BiLSTMAttentionClassifier(PretrainedEmbedding, nn.Module):
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=padding_idx)
         self.use_pretrained(embeddings, freeze_embeddings)
-        self.lstm = nn.LSTM(embedding_dim, hidden_dim, num_layers=num_layers, batch_first=True,
-                            dropout=dropout if num_layers > 1 else 0.0, bidirectional=bidirectional)
-        states = hidden_dim * (2 if bidirectional else 1)
+        self.lstm = LengthAwareLSTM(embedding_dim, hidden_dim, num_layers, dropout if num_layers > 1 else 0.0,
+                                    bidirectional)
+        states = self.lstm.output_dim
         self.attention = nn.Sequential(nn.Linear(states, attention_dim), nn.Tanh(),
                                        nn.Linear(attention_dim, 1, bias=False))
         self.dropout = nn.Dropout(dropout)
@@ -37,9 +37,7 @@ class BiLSTMAttentionClassifier(PretrainedEmbedding, nn.Module):
 
     def _states_and_weights(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
         width = batch.ids.shape[1]
-        packed = pack_padded_sequence(self.embedding(batch.ids), batch.lengths, batch_first=True,
-                                      enforce_sorted=False)
-        states, _ = pad_packed_sequence(self.lstm(packed)[0], batch_first=True, total_length=width)
+        states, _ = self.lstm(self.embedding(batch.ids), batch.lengths)
         scores = self.attention(states).squeeze(-1)
         real = torch.arange(width, device=scores.device) < batch.lengths.to(scores.device).unsqueeze(1)
         # Softmax in float32 even under autocast: half precision loses small weights of long texts.
