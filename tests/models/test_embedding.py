@@ -66,7 +66,7 @@ def test_frozen_vectors_stay_as_read_and_pad_stays_zero(model, vectors_file, cap
     assert not clf.model_.embedding.weight.requires_grad
     assert (clf.model_.embedding.weight[0] == 0).all()
     # 14 words besides <pad> and <unk>: good, bad, w0..w11; 8 of them are in the file.
-    assert "embeddings: 57.1% of 14 vocabulary words found in toy.vec (8-d); 6 initialised at random, frozen" \
+    assert "embeddings: 57.1% of 14 vocabulary words found in toy.vec (8-d); 6 words initialised at random, frozen" \
         in caplog.text
 
 

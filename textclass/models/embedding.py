@@ -22,6 +22,7 @@ class PretrainedEmbedding:
     """Mixin for models whose token embedding layer is ``self.embedding``.
 
     Call ``self.use_pretrained(embeddings, freeze_embeddings)`` in ``__init__`` after creating the layer.
+    Freezing holds the whole layer, the random rows of words without a vector included (Kim's "static").
     """
 
     embedding: nn.Embedding
@@ -57,6 +58,6 @@ class PretrainedEmbedding:
             if self.embedding.padding_idx is not None:
                 rows[self.embedding.padding_idx] = 0.0
             weight.copy_(rows)
-        log.info("embeddings: %.1f%% of %d vocabulary words found in %s (%d-d); %d initialised at random%s",
+        log.info("embeddings: %.1f%% of %d vocabulary words found in %s (%d-d); %d words initialised at random%s",
                  100 * vectors.coverage, len(vectors.words), path.name, dim, len(vectors.words) - vectors.n_found,
                  ", frozen" if not weight.requires_grad else "")

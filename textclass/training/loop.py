@@ -1,6 +1,7 @@
 """The training loop. It knows batches, logits and labels; nothing about any particular model."""
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from dataclasses import asdict, dataclass, field
@@ -73,6 +74,28 @@ def _optimizer(model: nn.Module, cfg: TrainingConfig):
     return torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
 
 
+def _model_threads(fn):
+    """Runs ``fn(model, ...)`` with at most the model's ``intra_op_threads`` CPU threads, when it names a number.
+
+    A model made of many small ops (sparse bag lookups of a few thousand rows) loses more to synchronising
+    threads inside each op than they give it, and far more on a busy machine.
+    """
+
+    @functools.wraps(fn)
+    def run(model, *args, **kwargs):
+        wanted, before = getattr(model, "intra_op_threads", None), torch.get_num_threads()
+        if wanted is None or wanted >= before:
+            return fn(model, *args, **kwargs)
+        torch.set_num_threads(wanted)
+        try:
+            return fn(model, *args, **kwargs)
+        finally:
+            torch.set_num_threads(before)
+
+    return run
+
+
+@_model_threads
 def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | None, cfg: TrainingConfig,
                 pad_id: int = 0) -> TrainingResult:
     """Trains in place; on return the model holds the weights of the best validation epoch."""
@@ -179,6 +202,7 @@ def validation_scores(model, split: EncodedSplit, cfg: TrainingConfig, pad_id: i
     return {"loss": loss, "accuracy": report["accuracy"], "macro_f1": report["macro_f1"]}
 
 
+@_model_threads
 @torch.no_grad()
 def predict_logits(model: nn.Module, split: EncodedSplit, batch_size: int, *, pad_id: int = 0,
                    device=None) -> np.ndarray:

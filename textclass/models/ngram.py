@@ -1,0 +1,105 @@
+"""Bag of hashed n-grams -> embedding bag -> linear head: fastText's recipe with NBSVM's feature weights.
+
+A text is the sum of its features' embeddings, each scaled by the feature's naive-Bayes log-count ratio when
+the encoder computed them (NBSVM, Wang & Manning 2012) and by 1/sqrt(number of features), so long and short
+texts land at comparable scales without averaging away the evidence of long ones. Embeddings start at zero:
+a feature the training data never moved contributes nothing, instead of random noise.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from .registry import register_model
+
+
+class RowwiseAdagrad(torch.optim.Optimizer):
+    """Adagrad whose step on a sparse gradient reads and writes only the rows in the batch.
+
+    torch.optim.Adagrad coalesces sparse gradients and builds temporaries through slow generic paths, which on
+    a table of millions of rows costs more than the rest of a training step together. Here a batch's rows are
+    found once (``unique``), and each table is read and written once at those rows. Weight decay is applied
+    lazily, to the rows a batch touches.
+    """
+
+    def __init__(self, params, lr: float, weight_decay: float = 0.0, eps: float = 1e-10):
+        super().__init__(params, {"lr": lr, "weight_decay": weight_decay, "eps": eps})
+
+    # torch.optim.Optimizer's versions of these two import torch._dynamo on first use: over a second of
+    # start-up, a tenth of this model's whole training job, for a compiler it never uses.
+    def add_param_group(self, param_group: dict) -> None:
+        self.param_groups.append({**self.defaults, **param_group, "params": list(param_group["params"])})
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.grad = None
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            lr, decay, eps = group["lr"], group["weight_decay"], group["eps"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if not state:
+                    state["sum"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                if p.grad.is_sparse:
+                    self._sparse_step(p, state["sum"], lr, decay, eps)
+                else:
+                    grad = p.grad.add(p, alpha=decay) if decay else p.grad
+                    state["sum"].addcmul_(grad, grad)
+                    p.addcdiv_(grad, state["sum"].sqrt().add_(eps), value=-lr)
+
+    @staticmethod
+    def _sparse_step(p, squares, lr, decay, eps):
+        # The gradient lists a row once per occurrence in the batch; sum the occurrences per distinct row.
+        rows, where = torch.unique(p.grad._indices()[0], return_inverse=True)
+        grad = torch.zeros((len(rows), *p.shape[1:]), dtype=p.dtype, device=p.device)
+        grad.index_add_(0, where, p.grad._values())
+        weights = p.index_select(0, rows)
+        if decay:
+            grad.add_(weights, alpha=decay)
+        sums = squares.index_select(0, rows).addcmul_(grad, grad)
+        squares.index_copy_(0, rows, sums)
+        p.index_copy_(0, rows, weights.addcdiv_(grad, sums.sqrt_().add_(eps), value=-lr))
+
+
+@register_model("ngram_v1", aliases=("ngram",))
+class NgramClassifier(nn.Module):
+    """``hidden_dim`` is the embedding width, capped at ``num_classes``: the head's weights times the
+    embeddings form a feature-by-class matrix of rank at most min(width, classes), so a wider table would
+    cost memory and time and add nothing."""
+
+    input_format = "bag"
+    encoder = {"name": "ngram_v1", "params": {}}
+    # Adagrad's first step on a feature is about lr whatever its gradient's size, which suits features seen
+    # in a handful of texts; the linear decay ends training at lr 0. Sparse gradients cannot be clipped cheaply.
+    # Each op touches a few thousand table rows: a second thread costs more in synchronisation than it gives.
+    intra_op_threads = 1
+    training_defaults = {"epochs": 5, "batch_size": 128, "lr": 0.1, "clip_grad_norm": None, "lr_schedule": "linear"}
+
+    def __init__(self, num_features: int, num_classes: int, feature_weights: np.ndarray | None,
+                 hidden_dim: int = 64):
+        super().__init__()
+        width = min(hidden_dim, num_classes)
+        self.embedding = nn.EmbeddingBag(max(num_features, 1), width, mode="sum", sparse=True)
+        nn.init.zeros_(self.embedding.weight)
+        self.head = nn.Linear(width, num_classes)
+        if feature_weights is not None:
+            self.register_buffer("feature_weights", torch.tensor(np.asarray(feature_weights, np.float32)))
+        else:
+            self.feature_weights = None
+
+    def forward(self, batch) -> torch.Tensor:
+        lengths = batch.lengths.to(batch.ids.device)
+        scale = lengths.clamp(min=1).float().rsqrt()
+        weights = torch.repeat_interleave(scale, lengths, output_size=len(batch.ids))
+        if self.feature_weights is not None:
+            weights = weights * self.feature_weights.index_select(0, batch.ids)
+        return self.head(self.embedding(batch.ids, batch.offsets, per_sample_weights=weights))
+
+    def configure_optimizer(self, lr: float, weight_decay: float):
+        return RowwiseAdagrad(self.parameters(), lr=lr, weight_decay=weight_decay)

@@ -1,0 +1,165 @@
+"""The ``ngram`` model's encoder: hashed word (and character) n-grams, compacted to the features seen in training.
+
+Features are hashed into ``num_buckets`` buckets (``hashing.py``); fitting keeps the buckets that occur at
+least ``min_count`` times in training (in that many texts, with ``binary``) and numbers them 0..n-1, so the model's table has one row per useful
+feature however large the hash space is, and features never seen in training cost nothing at prediction.
+Fitting also computes the naive-Bayes log-count ratios (Wang & Manning 2012) that the model scales its
+features by; they are handed to the model through ``model_args()`` and saved with the model's weights.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from safetensors.numpy import load_file, save_file
+
+from ..errors import ConfigError
+from ..registry import constructor_defaults
+from .encoders import ENCODERS
+from .hashing import NgramSpec, hash_features
+from .ragged import RaggedIds
+
+log = logging.getLogger("textclass.text")
+
+FEATURES_FILE = "ngram_features.safetensors"
+# Below this much training text, character n-grams are cheap and their robustness to typos and inflection
+# pays; above it, word n-grams carry enough evidence and characters would multiply the work several times.
+CHAR_AUTO_MAX_CHARS = 5_000_000
+CHAR_AUTO_RANGE = "3-5"
+NB_SMOOTHING = 1.0  # Laplace, as in Wang & Manning
+
+
+def parse_char_ngrams(value: str) -> tuple[int, int]:
+    """"off" -> (0, 0); "4" -> (4, 4); "3-5" -> (3, 5)."""
+    if value == "off":
+        return 0, 0
+    found = re.fullmatch(r"(\d+)(?:-(\d+))?", value)
+    if not found or int(found.group(1)) < 1 or int(found.group(2) or found.group(1)) < int(found.group(1)):
+        raise ConfigError(f"char_ngrams must be auto, off, a length (4) or a range (3-5); got {value!r}")
+    return int(found.group(1)), int(found.group(2) or found.group(1))
+
+
+@ENCODERS.register("ngram_v1", aliases=("ngram",))
+class NgramEncoder:
+    """Word n-grams of orders 1..``word_ngrams`` and character n-grams (``char_ngrams``), hashed.
+
+    ``char_ngrams="auto"`` uses 3-5 character n-grams when the training texts total under 5 million
+    characters. ``nb_weights="auto"`` scales features by their naive-Bayes log-count ratio on two-class
+    tasks; with many classes per-class counts are too thin for a ratio to be a reliable weight.
+    """
+
+    registry_name = "ngram_v1"
+    files = (FEATURES_FILE,)
+
+    def __init__(self, word_ngrams: int = 3, char_ngrams: str = "auto", num_buckets: int = 1 << 24,
+                 min_count: int = 1, binary: bool = True, nb_weights: str = "auto"):
+        if nb_weights not in ("auto", "on", "off"):
+            raise ConfigError(f"nb_weights must be auto, on or off; got {nb_weights!r}")
+        if char_ngrams != "auto":
+            parse_char_ngrams(char_ngrams)
+        if min_count < 1:
+            raise ConfigError(f"min_count must be at least 1, got {min_count}")
+        self.word_ngrams, self.char_ngrams, self.num_buckets = word_ngrams, char_ngrams, num_buckets
+        self.min_count, self.binary, self.nb_weights = min_count, binary, nb_weights
+        self.buckets: np.ndarray | None = None  # the kept bucket ids, sorted; row i of the model is buckets[i]
+        self._row_of: np.ndarray | None = None
+        self._feature_weights: np.ndarray | None = None
+        self._fitted: tuple[Sequence[str], RaggedIds] | None = None
+
+    def _spec(self) -> NgramSpec:
+        char_min, char_max = parse_char_ngrams(self.char_ngrams)
+        try:
+            return NgramSpec(self.num_buckets, self.word_ngrams, char_min or 1, char_max, self.binary)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+
+    def fit(self, texts: Sequence[str], labels: np.ndarray | None = None) -> "NgramEncoder":
+        if self.char_ngrams == "auto":
+            size = sum(map(len, texts))
+            self.char_ngrams = CHAR_AUTO_RANGE if size < CHAR_AUTO_MAX_CHARS else "off"
+            log.info("char_ngrams auto: %s (%s characters of training text)", self.char_ngrams, f"{size:,}")
+        if self.nb_weights == "auto":
+            classes = len(np.unique(labels)) if labels is not None else 0
+            self.nb_weights = "on" if classes == 2 else "off"
+        if self.nb_weights == "on" and labels is None:
+            raise ConfigError("nb_weights=on needs the training labels")
+        features = hash_features(texts, self._spec())
+        texts_with = np.bincount(features.values, minlength=self.num_buckets)
+        self.buckets = np.flatnonzero(texts_with >= self.min_count)
+        self._index_rows()
+        encoded = self._compact(features)
+        if self.nb_weights == "on":
+            self._feature_weights = self._nb_ratios(encoded, labels)
+        # fit() already hashed the training texts; TextClassifier encodes the same list next, so keep the result.
+        self._fitted = (texts, encoded)
+        log.info("n-gram features: %s kept (seen >= %d times) of %s hashed; word 1-%d-grams, "
+                 "char n-grams %s, naive-Bayes weights %s", f"{len(self.buckets):,}", self.min_count,
+                 f"{int((texts_with > 0).sum()):,}", self.word_ngrams, self.char_ngrams, self.nb_weights)
+        return self
+
+    def _index_rows(self) -> None:
+        # int32 halves the table that every encoded feature is looked up in; rows never reach 2**31.
+        self._row_of = np.full(self.num_buckets, -1, dtype=np.int32)
+        self._row_of[self.buckets] = np.arange(len(self.buckets))
+
+    def _nb_ratios(self, encoded: RaggedIds, labels: np.ndarray) -> np.ndarray:
+        """Per kept feature, the largest |log-count ratio| of one class against the rest.
+
+        With two classes that is |log(p_f / |p|) - log(q_f / |q|)|, p and q the smoothed counts of the feature
+        in each class (of texts with it, with ``binary``); its sign is left to the learned weights.
+        """
+        n, classes = len(self.buckets), int(labels.max()) + 1
+        # One pass counts every (feature, class) pair: row-major [n, classes].
+        counts = np.bincount(encoded.values * classes + np.repeat(labels, encoded.lengths), minlength=n * classes)
+        counts = counts.reshape(n, classes).astype(np.float64)
+        total = counts.sum(1)
+        best = np.zeros(n)
+        for c in range(classes):
+            p, q = counts[:, c] + NB_SMOOTHING, total - counts[:, c] + NB_SMOOTHING
+            np.maximum(best, np.abs(np.log(p / p.sum()) - np.log(q / q.sum())), out=best)
+        return best.astype(np.float32)
+
+    def _compact(self, features: RaggedIds) -> RaggedIds:
+        """Bucket ids -> row ids, dropping features not kept at fit time."""
+        rows = self._row_of[features.values].astype(np.int64)
+        kept = rows >= 0
+        if kept.all():
+            return RaggedIds(rows, features.offsets)
+        before = np.concatenate(([0], np.cumsum(kept)))
+        return RaggedIds(rows[kept], before[features.offsets])
+
+    def encode(self, texts: Sequence[str], name: str = "texts") -> RaggedIds:
+        if self.buckets is None:
+            raise RuntimeError("encoder used before fit()")
+        if self._fitted is not None and self._fitted[0] is texts:
+            encoded, self._fitted = self._fitted[1], None
+        else:
+            self._fitted = None
+            encoded = self._compact(hash_features(texts, self._spec()))
+        if len(texts):
+            empty = int((encoded.lengths == 0).sum())
+            log.info("%s: %d texts, %.0f known features per text, %d texts (%.1f%%) with none", name, len(texts),
+                     len(encoded.values) / len(texts), empty, 100.0 * empty / len(texts))
+        return encoded
+
+    def model_args(self) -> dict:
+        return {"num_features": len(self.buckets), "feature_weights": self._feature_weights}
+
+    def config(self) -> dict:
+        return {"name": self.registry_name, "params": {k: getattr(self, k) for k in constructor_defaults(type(self))}}
+
+    def save(self, directory: Path) -> None:
+        save_file({"buckets": self.buckets}, str(Path(directory) / FEATURES_FILE))
+
+    @classmethod
+    def load(cls, directory: Path, params: dict) -> "NgramEncoder":
+        encoder = cls(**params)
+        encoder.buckets = load_file(str(Path(directory) / FEATURES_FILE))["buckets"]
+        encoder._index_rows()
+        if encoder.nb_weights == "on":
+            # A placeholder of the right size: the model's saved buffer overwrites it when its weights load.
+            encoder._feature_weights = np.zeros(len(encoder.buckets), dtype=np.float32)
+        return encoder
