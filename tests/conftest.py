@@ -221,3 +221,22 @@ def cli_run(tmp_path_factory, topic_files):
                      "--seed", 3, "--out", run, *TINY_CLI_FLAGS)
     assert result.code == 0, result.err
     return run, result
+
+
+@pytest.fixture(scope="session")
+def sentiment_task():
+    """``make(n, seed)``: 'good' or 'bad' at a random place among noise words (pos/neg); one token decides,
+    wherever it stands, so any model that reads every position can learn it."""
+
+    def make(n: int, seed: int) -> list[tuple[str, str]]:
+        rng = random.Random(seed)
+        noise = [f"w{i}" for i in range(30)]
+        pairs = []
+        for _ in range(n):
+            label = rng.choice(["pos", "neg"])
+            words = rng.choices(noise, k=rng.randint(2, 15))
+            words.insert(rng.randrange(len(words) + 1), "good" if label == "pos" else "bad")
+            pairs.append((" ".join(words), label))
+        return pairs
+
+    return make

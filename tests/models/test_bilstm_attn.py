@@ -1,5 +1,3 @@
-import random
-
 import numpy as np
 import pytest
 import torch
@@ -13,30 +11,8 @@ from textclass.models.bilstm_attn import BiLSTMAttentionClassifier
 TINY = dict(embedding_dim=16, hidden_dim=16, attention_dim=16, num_layers=1, min_freq=1)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # Tiny models on a shared machine: a second thread costs more in contention than it gains.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def sentiment_task(n: int, seed: int) -> list[tuple[str, str]]:
-    """'good' or 'bad' at a random place among noise words: separable by one token, wherever it is."""
-    rng = random.Random(seed)
-    noise = [f"w{i}" for i in range(30)]
-    pairs = []
-    for _ in range(n):
-        label = rng.choice(["pos", "neg"])
-        words = rng.choices(noise, k=rng.randint(2, 15))
-        words.insert(rng.randrange(len(words) + 1), "good" if label == "pos" else "bad")
-        pairs.append((" ".join(words), label))
-    return pairs
-
-
 @pytest.fixture(scope="module")
-def fitted():
+def fitted(sentiment_task):
     return TextClassifier("bilstm_attn", epochs=8, lr=1e-2, batch_size=16, progress=False,
                           **TINY).fit(sentiment_task(400, 0))
 
@@ -46,11 +22,11 @@ def test_registered_under_versioned_name_and_alias():
     assert MODELS.get("bilstm_attn") is BiLSTMAttentionClassifier
 
 
-def test_learns_a_separable_task(fitted):
+def test_learns_a_separable_task(fitted, sentiment_task):
     assert fitted.evaluate(sentiment_task(200, 1))["accuracy"] >= 0.9
 
 
-def test_save_load_round_trip_gives_identical_probabilities(fitted, tmp_path):
+def test_save_load_round_trip_gives_identical_probabilities(fitted, tmp_path, sentiment_task):
     texts = [text for text, _ in sentiment_task(50, 2)] + ["good", "w1 bad"]
     loaded = TextClassifier.load(fitted.save(tmp_path / "run"))
     np.testing.assert_array_equal(loaded.predict_proba(texts), fitted.predict_proba(texts))
@@ -91,7 +67,7 @@ def test_explain_gives_each_token_its_weight_and_attends_to_the_signal(fitted):
         assert max(tokens, key=lambda tw: tw[1])[0] == signal
 
 
-def test_explain_needs_an_attention_model():
+def test_explain_needs_an_attention_model(sentiment_task):
     clf = TextClassifier("cnn", epochs=1, embedding_dim=8, num_filters=4, min_freq=1, progress=False)
     clf.fit(sentiment_task(40, 0))
     with pytest.raises(ConfigError, match="bilstm_attn"):

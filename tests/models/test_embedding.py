@@ -15,15 +15,6 @@ SMALL = {"bilstm": dict(hidden_dim=8, num_layers=1), "bilstm_attn": dict(hidden_
          "cnn": dict(num_filters=8)}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # Tiny models on a shared machine: a second thread costs more in contention than it gains.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def task(n: int = 120) -> list[tuple[str, str]]:
     rng = random.Random(0)
     pairs = []

@@ -24,15 +24,6 @@ TEMPLATES = ["i saw a {} yesterday", "tell me about the {}", "the {} was next to
 SETTINGS = dict(max_len=32, epochs=2, batch_size=8, grad_accum_steps=2, lr=2e-4, progress=False, device="cpu")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # On a shared 2-core machine a second thread costs more in contention than it gains.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def topic_task(n: int, seed: int) -> list[tuple[str, str]]:
     rng = random.Random(seed)
     labels = sorted(TOPICS)
