@@ -63,7 +63,7 @@ class TextClassifier:
     ``BackTranslation(translate)``, which config.json records by description only (see textclass.augment).
     """
 
-    def __init__(self, model: str = "bilstm", *, epochs: int | None = None, batch_size: int | None = None,
+    def __init__(self, model: str = "ngram", *, epochs: int | None = None, batch_size: int | None = None,
                  lr: float | None = None, weight_decay: float | None = None, clip_grad_norm: float | None = None,
                  lr_schedule: str | None = None, warmup_steps: int | None = None, warmup_ratio: float | None = None,
                  grad_accum_steps: int | None = None, patience: int | None = None,

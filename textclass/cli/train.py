@@ -13,7 +13,7 @@ from ..models import MODELS
 from ..training import SCHEDULES
 from .common import add_data_flags, add_model_flags, model_params_from
 
-DEFAULT_MODEL = "bilstm"
+DEFAULT_MODEL = "ngram"
 
 
 def add_parser(sub) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..errors import ConfigError
 from .registry import register_model
 
 
@@ -69,25 +70,38 @@ class RowwiseAdagrad(torch.optim.Optimizer):
 
 @register_model("ngram_v1", aliases=("ngram",))
 class NgramClassifier(nn.Module):
-    """``hidden_dim`` is the embedding width, capped at ``num_classes``: the head's weights times the
-    embeddings form a feature-by-class matrix of rank at most min(width, classes), so a wider table would
-    cost memory and time and add nothing."""
+    """Hashed n-grams, NB-weighted, summed in an embedding bag -> linear head; ``members`` of them in one table.
+
+    The members share one table and one pass over the data. Every training text goes to one member drawn at random, so the members learn from different orders of
+    the same data; averaged, they beat any one of them (a linear model trained with adaptive steps depends
+    on which texts it meets first, and averaging over orders removes most of that dependence). A feature's
+    row holds all members' embeddings side by side, so a lookup reads the same cache lines whether it
+    serves one member (training) or all of them (prediction): the ensemble costs about what one model does.
+
+    ``hidden_dim`` is each member's embedding width, capped at ``num_classes - 1``: a member's head times its
+    embeddings form a feature-by-class matrix, and softmax ignores what all classes share, so rank
+    ``num_classes - 1`` already reaches every linear classifier; a wider table would only cost memory and time.
+    """
 
     input_format = "bag"
     encoder = {"name": "ngram_v1", "params": {}}
     # Adagrad's first step on a feature is about lr whatever its gradient's size, which suits features seen
     # in a handful of texts; the linear decay ends training at lr 0. Sparse gradients cannot be clipped cheaply.
+    training_defaults = {"epochs": 5, "batch_size": 256, "lr": 0.2, "clip_grad_norm": None, "lr_schedule": "linear"}
     # Each op touches a few thousand table rows: a second thread costs more in synchronisation than it gives.
     intra_op_threads = 1
-    training_defaults = {"epochs": 5, "batch_size": 128, "lr": 0.1, "clip_grad_norm": None, "lr_schedule": "linear"}
 
     def __init__(self, num_features: int, num_classes: int, feature_weights: np.ndarray | None,
-                 hidden_dim: int = 64):
+                 hidden_dim: int = 64, members: int = 4):
         super().__init__()
-        width = min(hidden_dim, num_classes)
-        self.embedding = nn.EmbeddingBag(max(num_features, 1), width, mode="sum", sparse=True)
+        if members < 1 or hidden_dim < 1:
+            raise ConfigError(f"members and hidden_dim must be at least 1, got {members} and {hidden_dim}")
+        self.members, self.width = members, min(hidden_dim, max(num_classes - 1, 1))
+        self.embedding = nn.EmbeddingBag(max(num_features, 1), members * self.width, mode="sum", sparse=True)
         nn.init.zeros_(self.embedding.weight)
-        self.head = nn.Linear(width, num_classes)
+        bound = self.width ** -0.5  # nn.Linear's initialisation, one head per member
+        self.head_weight = nn.Parameter(torch.empty(members, self.width, num_classes).uniform_(-bound, bound))
+        self.head_bias = nn.Parameter(torch.empty(members, num_classes).uniform_(-bound, bound))
         if feature_weights is not None:
             self.register_buffer("feature_weights", torch.tensor(np.asarray(feature_weights, np.float32)))
         else:
@@ -99,7 +113,15 @@ class NgramClassifier(nn.Module):
         weights = torch.repeat_interleave(scale, lengths, output_size=len(batch.ids))
         if self.feature_weights is not None:
             weights = weights * self.feature_weights.index_select(0, batch.ids)
-        return self.head(self.embedding(batch.ids, batch.offsets, per_sample_weights=weights))
+        bags = self.embedding(batch.ids, batch.offsets, per_sample_weights=weights)
+        bags = bags.view(len(lengths), self.members, self.width)
+        if self.training:
+            member = torch.randint(self.members, (len(lengths),), device=bags.device)
+            chosen = bags[torch.arange(len(lengths), device=bags.device), member]
+            return torch.einsum("bw,bwc->bc", chosen, self.head_weight[member]) + self.head_bias[member]
+        logits = torch.einsum("bmw,mwc->bmc", bags, self.head_weight) + self.head_bias
+        # The members' averaged log-probabilities: a normalised geometric mean of their predictions.
+        return torch.log_softmax(logits, dim=-1).mean(1)
 
     def configure_optimizer(self, lr: float, weight_decay: float):
         return RowwiseAdagrad(self.parameters(), lr=lr, weight_decay=weight_decay)

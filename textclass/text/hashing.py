@@ -143,8 +143,9 @@ def _find(data: np.ndarray, pattern: bytes) -> np.ndarray:
     return candidates
 
 
-def _chunk_features(texts: Sequence[str], spec: NgramSpec) -> tuple[np.ndarray, np.ndarray]:
-    """Bucket ids of every feature of every text, grouped by text, and each text's feature count."""
+def _chunk_features(texts: Sequence[str], spec: NgramSpec,
+                    rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Ids of every feature of every text, grouped by text, and each text's feature count."""
     data, text_starts = _normalized_bytes(texts)
     classes = _byte_classes(data)
     word = classes == _WORD
@@ -174,10 +175,16 @@ def _chunk_features(texts: Sequence[str], spec: NgramSpec) -> tuple[np.ndarray, 
         # Word and character features are two runs in text order; a stable sort merges them.
         merged = np.argsort(np.concatenate((docs, char_docs)), kind="stable")
         hashes, docs = np.concatenate((hashes, char_hashes))[merged], np.concatenate((docs, char_docs))[merged]
-    buckets = (mix64(hashes) % _U64(spec.num_buckets)).astype(np.int64)
+    # int32 halves the memory of a large corpus's ids; the dedupe key below still widens to int64.
+    id_type = np.int32 if spec.num_buckets <= 2**31 else np.int64
+    buckets = (mix64(hashes) % _U64(spec.num_buckets)).astype(id_type)
     if spec.binary:
         keep = _first_of_each(docs * spec.num_buckets + buckets)
         buckets, docs = buckets[keep], docs[keep]
+    if rows is not None:
+        mapped = rows[buckets]
+        kept = mapped >= 0
+        buckets, docs = mapped[kept].astype(np.int64), docs[kept]
     return buckets, np.bincount(docs, minlength=len(texts))
 
 
@@ -232,15 +239,21 @@ def _chunks(texts: list[str]) -> list[list[str]]:
     return [texts[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-def hash_features(texts: Sequence[str], spec: NgramSpec, workers: int | None = None) -> RaggedIds:
-    """Bucket ids of each text's features (word and character n-grams): one flat array plus offsets."""
+def hash_features(texts: Sequence[str], spec: NgramSpec, workers: int | None = None,
+                  rows: np.ndarray | None = None) -> RaggedIds:
+    """Bucket ids of each text's features (word and character n-grams): one flat array plus offsets.
+
+    Bucket ids are int32 while ``num_buckets`` allows. With ``rows`` (bucket id -> row id, negative to drop
+    the feature) the ids are int64 rows instead: mapping each chunk as it is hashed keeps the bucket ids of a
+    large corpus from ever existing all at once.
+    """
     chunks = _chunks(list(texts))
     workers = workers or min(2, os.cpu_count() or 1)
     if workers > 1 and len(chunks) > 1:
         with ThreadPoolExecutor(workers) as pool:
-            parts = list(pool.map(lambda chunk: _chunk_features(chunk, spec), chunks))
+            parts = list(pool.map(lambda chunk: _chunk_features(chunk, spec, rows), chunks))
     else:
-        parts = [_chunk_features(chunk, spec) for chunk in chunks]
+        parts = [_chunk_features(chunk, spec, rows) for chunk in chunks]
     if not parts:
         return RaggedIds(np.zeros(0, np.int64), np.zeros(1, np.int64))
     counts = np.concatenate([p[1] for p in parts])

@@ -1,8 +1,9 @@
 """The ``ngram`` model's encoder: hashed word (and character) n-grams, compacted to the features seen in training.
 
 Features are hashed into ``num_buckets`` buckets (``hashing.py``); fitting keeps the buckets that occur at
-least ``min_count`` times in training (in that many texts, with ``binary``) and numbers them 0..n-1, so the model's table has one row per useful
-feature however large the hash space is, and features never seen in training cost nothing at prediction.
+least ``min_count`` times in training (in that many texts, with ``binary``) and numbers them 0..n-1, so the
+model's table has one row per useful feature however large the hash space is, and features never seen in
+training cost nothing at prediction.
 Fitting also computes the naive-Bayes log-count ratios (Wang & Manning 2012) that the model scales its
 features by; they are handed to the model through ``model_args()`` and saved with the model's weights.
 """
@@ -33,7 +34,7 @@ NB_SMOOTHING = 1.0  # Laplace, as in Wang & Manning
 
 
 def parse_char_ngrams(value: str) -> tuple[int, int]:
-    """"off" -> (0, 0); "4" -> (4, 4); "3-5" -> (3, 5)."""
+    """A ``char_ngrams`` setting as (shortest, longest): off -> (0, 0), 4 -> (4, 4), 3-5 -> (3, 5)."""
     if value == "off":
         return 0, 0
     found = re.fullmatch(r"(\d+)(?:-(\d+))?", value)
@@ -55,22 +56,21 @@ class NgramEncoder:
     files = (FEATURES_FILE,)
 
     def __init__(self, word_ngrams: int = 3, char_ngrams: str = "auto", num_buckets: int = 1 << 24,
-                 min_count: int = 1, binary: bool = True, nb_weights: str = "auto"):
+                 min_count: int = 2, binary: bool = True, nb_weights: str = "auto"):
         if nb_weights not in ("auto", "on", "off"):
             raise ConfigError(f"nb_weights must be auto, on or off; got {nb_weights!r}")
-        if char_ngrams != "auto":
-            parse_char_ngrams(char_ngrams)
         if min_count < 1:
             raise ConfigError(f"min_count must be at least 1, got {min_count}")
         self.word_ngrams, self.char_ngrams, self.num_buckets = word_ngrams, char_ngrams, num_buckets
         self.min_count, self.binary, self.nb_weights = min_count, binary, nb_weights
+        self._spec(CHAR_AUTO_RANGE if char_ngrams == "auto" else char_ngrams)  # bad settings fail before any data
         self.buckets: np.ndarray | None = None  # the kept bucket ids, sorted; row i of the model is buckets[i]
         self._row_of: np.ndarray | None = None
         self._feature_weights: np.ndarray | None = None
         self._fitted: tuple[Sequence[str], RaggedIds] | None = None
 
-    def _spec(self) -> NgramSpec:
-        char_min, char_max = parse_char_ngrams(self.char_ngrams)
+    def _spec(self, char_ngrams: str | None = None) -> NgramSpec:
+        char_min, char_max = parse_char_ngrams(char_ngrams or self.char_ngrams)
         try:
             return NgramSpec(self.num_buckets, self.word_ngrams, char_min or 1, char_max, self.binary)
         except ValueError as exc:
@@ -86,19 +86,31 @@ class NgramEncoder:
             self.nb_weights = "on" if classes == 2 else "off"
         if self.nb_weights == "on" and labels is None:
             raise ConfigError("nb_weights=on needs the training labels")
-        features = hash_features(texts, self._spec())
-        texts_with = np.bincount(features.values, minlength=self.num_buckets)
-        self.buckets = np.flatnonzero(texts_with >= self.min_count)
-        self._index_rows()
-        encoded = self._compact(features)
+        encoded, hashed = self._fit_rows(texts)
         if self.nb_weights == "on":
             self._feature_weights = self._nb_ratios(encoded, labels)
         # fit() already hashed the training texts; TextClassifier encodes the same list next, so keep the result.
         self._fitted = (texts, encoded)
         log.info("n-gram features: %s kept (seen >= %d times) of %s hashed; word 1-%d-grams, "
                  "char n-grams %s, naive-Bayes weights %s", f"{len(self.buckets):,}", self.min_count,
-                 f"{int((texts_with > 0).sum()):,}", self.word_ngrams, self.char_ngrams, self.nb_weights)
+                 f"{hashed:,}", self.word_ngrams, self.char_ngrams, self.nb_weights)
         return self
+
+    def _fit_rows(self, texts: Sequence[str]) -> tuple[RaggedIds, int]:
+        """Choose the kept buckets; return the training texts as row ids and how many buckets were hit."""
+        features = hash_features(texts, self._spec())
+        seen = np.bincount(features.values, minlength=self.num_buckets)
+        self.buckets, hashed = np.flatnonzero(seen >= self.min_count), int(np.count_nonzero(seen))
+        del seen  # the largest array here; gone before the ones below exist
+        self._index_rows()
+        rows = self._row_of[features.values]
+        kept = rows >= 0
+        lengths = features.lengths
+        kept_per_text = np.zeros(len(lengths), dtype=np.int64)
+        nonempty = lengths > 0
+        kept_per_text[nonempty] = np.add.reduceat(kept, features.offsets[:-1][nonempty], dtype=np.int64)
+        offsets = np.concatenate(([0], np.cumsum(kept_per_text)))
+        return RaggedIds(rows[kept].astype(np.int64), offsets), hashed
 
     def _index_rows(self) -> None:
         # int32 halves the table that every encoded feature is looked up in; rows never reach 2**31.
@@ -111,25 +123,15 @@ class NgramEncoder:
         With two classes that is |log(p_f / |p|) - log(q_f / |q|)|, p and q the smoothed counts of the feature
         in each class (of texts with it, with ``binary``); its sign is left to the learned weights.
         """
-        n, classes = len(self.buckets), int(labels.max()) + 1
-        # One pass counts every (feature, class) pair: row-major [n, classes].
-        counts = np.bincount(encoded.values * classes + np.repeat(labels, encoded.lengths), minlength=n * classes)
-        counts = counts.reshape(n, classes).astype(np.float64)
-        total = counts.sum(1)
+        n = len(self.buckets)
+        label_of = np.repeat(labels.astype(np.int32), encoded.lengths)
+        total = np.bincount(encoded.values, minlength=n).astype(np.float64)
         best = np.zeros(n)
-        for c in range(classes):
-            p, q = counts[:, c] + NB_SMOOTHING, total - counts[:, c] + NB_SMOOTHING
+        for c in np.unique(labels):
+            inside = np.bincount(encoded.values[label_of == c], minlength=n)
+            p, q = inside + NB_SMOOTHING, total - inside + NB_SMOOTHING
             np.maximum(best, np.abs(np.log(p / p.sum()) - np.log(q / q.sum())), out=best)
         return best.astype(np.float32)
-
-    def _compact(self, features: RaggedIds) -> RaggedIds:
-        """Bucket ids -> row ids, dropping features not kept at fit time."""
-        rows = self._row_of[features.values].astype(np.int64)
-        kept = rows >= 0
-        if kept.all():
-            return RaggedIds(rows, features.offsets)
-        before = np.concatenate(([0], np.cumsum(kept)))
-        return RaggedIds(rows[kept], before[features.offsets])
 
     def encode(self, texts: Sequence[str], name: str = "texts") -> RaggedIds:
         if self.buckets is None:
@@ -138,7 +140,7 @@ class NgramEncoder:
             encoded, self._fitted = self._fitted[1], None
         else:
             self._fitted = None
-            encoded = self._compact(hash_features(texts, self._spec()))
+            encoded = hash_features(texts, self._spec(), rows=self._row_of)
         if len(texts):
             empty = int((encoded.lengths == 0).sum())
             log.info("%s: %d texts, %.0f known features per text, %d texts (%.1f%%) with none", name, len(texts),

@@ -1,0 +1,130 @@
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from textclass.classifier import TextClassifier
+from textclass.errors import ConfigError
+from textclass.models import MODELS
+from textclass.models.ngram import NgramClassifier, RowwiseAdagrad
+from textclass.text.ngram_encoder import NgramEncoder, parse_char_ngrams
+
+FAST = dict(epochs=4, batch_size=16, num_buckets=1 << 16, progress=False)
+
+
+def sentiment_task(n: int, seed: int, labels=("pos", "neg")) -> list[tuple[str, str]]:
+    """One telling word ("good", "bad", ...) at a random place among noise words."""
+    rng = random.Random(seed)
+    cue = {"pos": "good", "neg": "bad", "mixed": "meh"}
+    noise = [f"w{i}" for i in range(30)]
+    pairs = []
+    for _ in range(n):
+        label = rng.choice(labels)
+        words = rng.choices(noise, k=rng.randint(2, 15))
+        words.insert(rng.randrange(len(words) + 1), cue[label])
+        pairs.append((" ".join(words), label))
+    return pairs
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return TextClassifier("ngram", **FAST).fit(sentiment_task(400, 0))
+
+
+def test_registered_under_versioned_name_and_alias():
+    assert MODELS.canonical("ngram") == "ngram_v1"
+    assert MODELS.get("ngram") is NgramClassifier
+    assert TextClassifier.hyperparameters("ngram")["word_ngrams"] == 3
+
+
+def test_learns_a_separable_task(fitted):
+    assert fitted.evaluate(sentiment_task(200, 1))["accuracy"] >= 0.95
+
+
+def test_save_load_round_trip_gives_identical_probabilities(fitted, tmp_path):
+    texts = [text for text, _ in sentiment_task(50, 2)] + ["good", "", "never seen words"]
+    loaded = TextClassifier.load(fitted.save(tmp_path / "run"))
+    np.testing.assert_array_equal(loaded.predict_proba(texts), fitted.predict_proba(texts))
+    assert loaded.config()["encoder"] == fitted.config()["encoder"]
+
+
+def test_nb_weights_are_learned_from_the_training_split_and_survive_save_load(fitted, tmp_path):
+    weights = fitted.model_.feature_weights
+    assert fitted.encoder_.nb_weights == "on" and weights.shape == (len(fitted.encoder_.buckets),)
+    # The cue words are the most class-specific features there are.
+    cue_rows = fitted.encoder_.encode(["good", "bad"]).values
+    assert weights[cue_rows].min() > np.quantile(weights.numpy(), 0.9)
+    loaded = TextClassifier.load(fitted.save(tmp_path / "run"))
+    assert torch.equal(loaded.model_.feature_weights, weights)
+
+
+def test_many_classes_use_no_nb_weights_and_a_width_below_the_class_count():
+    clf = TextClassifier("ngram", **FAST, hidden_dim=8).fit(sentiment_task(300, 3, ("pos", "neg", "mixed")))
+    assert clf.encoder_.nb_weights == "off" and clf.model_.feature_weights is None
+    assert clf.model_.width == 2  # three classes need rank two
+    assert clf.evaluate(sentiment_task(100, 4, ("pos", "neg", "mixed")))["accuracy"] >= 0.9
+
+
+def test_auto_settings_are_resolved_at_fit_and_recorded(fitted):
+    params = fitted.config()["encoder"]["params"]
+    assert params["char_ngrams"] == "3-5"  # a small corpus
+    assert params["nb_weights"] == "on"  # two classes
+
+
+def test_char_ngram_setting_parsing():
+    assert parse_char_ngrams("off") == (0, 0)
+    assert parse_char_ngrams("4") == (4, 4)
+    assert parse_char_ngrams("2-5") == (2, 5)
+    for bad in ("5-2", "0", "three", "3-"):
+        with pytest.raises(ConfigError):
+            NgramEncoder(char_ngrams=bad)
+    for bad in (dict(nb_weights="maybe"), dict(word_ngrams=0), dict(min_count=0), dict(num_buckets=0)):
+        with pytest.raises(ConfigError):
+            NgramEncoder(**bad)
+
+
+def test_features_seen_too_rarely_are_dropped():
+    texts = ["alpha beta", "alpha gamma", "alpha delta"]
+    encoder = NgramEncoder(word_ngrams=1, char_ngrams="off", num_buckets=1 << 20, min_count=2).fit(texts)
+    assert len(encoder.buckets) == 1  # only "alpha" is in two texts
+    assert encoder.encode(["beta alpha", "zeta"]).lengths.tolist() == [1, 0]
+
+
+def test_members_average_their_log_probabilities():
+    model = NgramClassifier(num_features=10, num_classes=3, feature_weights=None, members=3)
+    with torch.no_grad():
+        model.embedding.weight.normal_()
+    batch = type("Batch", (), {"ids": torch.tensor([1, 2, 3, 4]), "offsets": torch.tensor([0, 2]),
+                               "lengths": torch.tensor([2, 2])})()
+    model.eval()
+    bags = model.embedding(batch.ids, batch.offsets, per_sample_weights=torch.full((4,), 2 ** -0.5))
+    per_member = torch.einsum("bmw,mwc->bmc", bags.view(2, 3, 2), model.head_weight) + model.head_bias
+    expected = torch.log_softmax(per_member, -1).mean(1)
+    torch.testing.assert_close(model(batch), expected)
+
+
+@pytest.mark.filterwarnings("ignore:Sparse invariant checks")
+def test_rowwise_adagrad_matches_torch_adagrad_on_sparse_gradients():
+    torch.manual_seed(0)
+    ours, theirs = (torch.nn.EmbeddingBag(50, 3, mode="sum", sparse=True) for _ in range(2))
+    theirs.load_state_dict(ours.state_dict())
+    opt_ours, opt_theirs = RowwiseAdagrad(ours.parameters(), lr=0.3), torch.optim.Adagrad(theirs.parameters(), lr=0.3)
+    for _ in range(5):
+        ids = torch.randint(0, 50, (40,))  # repeated rows inside one batch included
+        offsets = torch.tensor([0, 10, 25])
+        for model, opt in ((ours, opt_ours), (theirs, opt_theirs)):
+            opt.zero_grad()
+            model(ids, offsets).pow(2).sum().backward()
+            opt.step()
+    torch.testing.assert_close(ours.weight, theirs.weight)
+
+
+def test_training_runs_single_threaded_and_restores_the_thread_count():
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        TextClassifier("ngram", **{**FAST, "epochs": 1}).fit(sentiment_task(60, 5))
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
