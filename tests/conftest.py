@@ -203,7 +203,7 @@ def cli():
     return run_cli
 
 
-TINY_CLI_FLAGS = ("--hidden-dim", 16, "--embedding-dim", 16, "--num-layers", 1, "--min-freq", 1,
+TINY_CLI_FLAGS = ("--model", "bilstm", "--hidden-dim", 16, "--embedding-dim", 16, "--num-layers", 1, "--min-freq", 1,
                   "--batch-size", 16, "--lr", 0.01, "--no-progress")
 
 

@@ -17,8 +17,8 @@ THRESHOLD = 0.6
 def banking_run(banking77_dir, tmp_path_factory, cli):
     run = tmp_path_factory.mktemp("banking77") / "run"
     # No --label-column: BANKING77's header is `text,category`, and the other column is taken as the label.
-    result = cli("train", "--train", banking77_dir / "train.csv", "--test", banking77_dir / "test.csv",
-                 "--limit", 3000, "--max-len", 32, "--min-freq", 2, "--embedding-dim", 64, "--hidden-dim", 64,
+    result = cli("train", "--model", "bilstm", "--train", banking77_dir / "train.csv",
+                 "--test", banking77_dir / "test.csv", "--limit", 3000, "--max-len", 32, "--min-freq", 2, "--embedding-dim", 64, "--hidden-dim", 64,
                  "--num-layers", 1, "--epochs", 8, "--batch-size", 32, "--lr", 0.005, "--seed", 0,
                  "--device", "cpu", "--no-progress", "--out", run)
     assert result.code == 0, result.err
