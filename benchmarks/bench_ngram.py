@@ -176,14 +176,18 @@ def ft_normalize(texts: list[str]) -> list[str]:
     return _PUNCT.sub(r" \1 ", _BREAK.sub(" ", joined)).split("\n")
 
 
-def ft_train(texts, labels, workdir: Path, **params):
-    import fasttext
-
+def ft_input(texts, labels, path: Path) -> str:
+    """fastText's training file: one "__label__X text" line per text, normalized, shuffled."""
     lines = [f"__label__{y.replace(' ', '_')} {t}" for t, y in zip(ft_normalize(texts), labels)]
     random.Random(SEED).shuffle(lines)  # fastText's SGD needs mixed classes; raw files come grouped by label
-    path = workdir / "fasttext-train.txt"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return fasttext.train_supervised(input=str(path), dim=50, thread=os.cpu_count(), verbose=0, seed=SEED, **params)
+    return str(path)
+
+
+def ft_train(path: str, **params):
+    import fasttext
+
+    return fasttext.train_supervised(input=path, dim=50, thread=os.cpu_count(), verbose=0, seed=SEED, **params)
 
 
 def ft_predict(model, texts) -> tuple[list[str], float]:
@@ -195,24 +199,25 @@ def ft_predict(model, texts) -> tuple[list[str], float]:
 
 def worker_fasttext(manifest_path: str, tuned: bool) -> dict:
     full, fit, valid, test = load_job_data(manifest_path)
+    names = {y.replace(" ", "_"): y for y in full[1]}  # fastText labels cannot hold spaces
     with tempfile.TemporaryDirectory() as tmp:
         if tuned:
             grid = [{"lr": lr, "epoch": epoch, "wordNgrams": n} for lr in (0.1, 0.5) for epoch in (10, 25)
                     for n in (1, 2)]
-            scored = []
+            best, path = None, ft_input(*fit, Path(tmp) / "train.txt")
             for params in grid:
                 try:
-                    model = ft_train(*fit, Path(tmp), **params)
+                    candidate = ft_train(path, **params)
                 except RuntimeError:  # "Encountered NaN": this setting diverged, so it is not a candidate
                     continue
-                valid_labels = {y.replace(" ", "_"): y for y in valid[1]}
-                predicted, _ = ft_predict(model, valid[0])
-                scored.append((accuracy([valid_labels.get(p, p) for p in predicted], valid[1]), params, model))
-            score, chosen, model = max(scored, key=lambda s: s[0])
+                predicted, _ = ft_predict(candidate, valid[0])
+                score = accuracy([names.get(p, p) for p in predicted], valid[1])
+                if best is None or score > best[0]:
+                    best = (score, params, candidate)  # only the best model is kept, as a user would
+            score, chosen, model = best
             extra = {"chosen": chosen, "valid_accuracy": score}
         else:
-            model, extra = ft_train(*full, Path(tmp), lr=0.1, epoch=10, wordNgrams=2), {}
-        names = {y.replace(" ", "_"): y for y in full[1]}
+            model, extra = ft_train(ft_input(*full, Path(tmp) / "train.txt"), lr=0.1, epoch=10, wordNgrams=2), {}
         predicted, seconds = ft_predict(model, test[0])
     return {"test_accuracy": accuracy([names.get(p, p) for p in predicted], test[1]),
             "predict_docs_per_second": len(test[0]) / seconds, **extra}
@@ -238,9 +243,11 @@ def worker_sklearn(manifest_path: str, system: str) -> dict:
     def train(c):
         if ratios is None:
             return LogisticRegression(C=c, max_iter=1000).fit(x_fit, y_fit)
-        # One binary model per class on features scaled by that class's ratios (two classes: one model).
-        return [LogisticRegression(C=c, max_iter=1000).fit(x_fit.multiply(r).tocsr(), y_fit == k)
-                for k, r in enumerate(ratios)]
+        # NBSVM: one binary liblinear model per class on features scaled by that class's ratios (one for two
+        # classes; the positive class is index 1).
+        targets = [1] if len(ratios) == 1 else range(len(ratios))
+        return [LogisticRegression(C=c, max_iter=1000, solver="liblinear").fit(x_fit.multiply(r).tocsr(), y_fit == k)
+                for k, r in zip(targets, ratios)]
 
     def predict(models, texts):
         x = vectorizer.transform(texts)

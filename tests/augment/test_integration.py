@@ -10,7 +10,7 @@ from textclass.cli.train import _augment_setting
 from textclass.data import stratified_split
 from textclass.errors import ConfigError
 
-TINY = dict(epochs=1, embedding_dim=8, hidden_dim=8, num_layers=1, min_freq=1, progress=False)
+TINY = dict(model="bilstm", epochs=1, embedding_dim=8, hidden_dim=8, num_layers=1, min_freq=1, progress=False)
 EDA_SETTING = {"method": "eda", "copies": 2, "alpha": 0.3}
 
 
@@ -110,7 +110,8 @@ def test_cli_run_records_the_setting(tmp_path):
     path = tmp_path / "train.jsonl"
     path.write_text("".join(json.dumps({"text": t, "label": y}) + "\n" for t, y in zip(data.texts, data.labels)))
     out = tmp_path / "run"
-    assert main(["-q", "train", "--train", str(path), "--out", str(out), "--epochs", "1", "--embedding-dim", "8",
+    assert main(["-q", "train", "--model", "bilstm", "--train", str(path), "--out", str(out), "--epochs", "1",
+                 "--embedding-dim", "8",
                  "--hidden-dim", "8", "--min-freq", "1", "--no-progress", "--augment", "eda",
                  "--augment-copies", "2"]) == 0
     recorded = json.loads((out / "config.json").read_text())["augment"]
