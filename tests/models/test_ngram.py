@@ -120,11 +120,16 @@ def test_rowwise_adagrad_matches_torch_adagrad_on_sparse_gradients():
     torch.testing.assert_close(ours.weight, theirs.weight)
 
 
-def test_training_runs_single_threaded_and_restores_the_thread_count():
+def test_results_do_not_depend_on_the_thread_count_which_is_restored(monkeypatch):
     before = torch.get_num_threads()
     torch.set_num_threads(2)
+    probabilities = []
     try:
-        TextClassifier("ngram", **{**FAST, "epochs": 1}).fit(sentiment_task(60, 5))
-        assert torch.get_num_threads() == 2
+        for threads in (1, 2):
+            monkeypatch.setattr(NgramClassifier, "intra_op_threads", threads)
+            clf = TextClassifier("ngram", **FAST).fit(sentiment_task(300, 5))
+            assert torch.get_num_threads() == 2
+            probabilities.append(clf.predict_proba([text for text, _ in sentiment_task(50, 6)]))
     finally:
         torch.set_num_threads(before)
+    np.testing.assert_array_equal(*probabilities)
