@@ -319,7 +319,7 @@ def main() -> None:
     unknown = sorted(set(systems) - set(SYSTEMS))
     if unknown:
         raise SystemExit(f"unknown systems {unknown}; known: {', '.join(SYSTEMS)}")
-    summary, runs = {}, {}
+    summary, runs, launch_load = {}, {}, os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-ngram-") as tmp:
         workdir = Path(tmp)
         for dataset in args.datasets.split(","):
@@ -335,8 +335,9 @@ def main() -> None:
                           f"peak {result['peak_rss_mb']} MB", flush=True)
             summary[dataset] = {system: summarise(results) for system, results in runs[dataset].items()}
     print("\n" + table(summary))
-    write_results(args.out, {"load_average_at_end": os.getloadavg(), "args": vars(args), "summary": summary,
-                             "runs": runs})
+    # common.machine() samples the load when the file is written; these say what it was around the runs.
+    write_results(args.out, {"load_average_at_launch": launch_load, "load_average_at_end": os.getloadavg(),
+                             "args": vars(args), "summary": summary, "runs": runs})
 
 
 if __name__ == "__main__":

@@ -44,9 +44,11 @@ def test_learns_a_separable_task(fitted):
 
 def test_save_load_round_trip_gives_identical_probabilities(fitted, tmp_path):
     texts = [text for text, _ in sentiment_task(50, 2)] + ["good", "", "never seen words"]
-    loaded = TextClassifier.load(fitted.save(tmp_path / "run"))
+    run = fitted.save(tmp_path / "run")
+    loaded = TextClassifier.load(run)
     np.testing.assert_array_equal(loaded.predict_proba(texts), fitted.predict_proba(texts))
     assert loaded.config()["encoder"] == fitted.config()["encoder"]
+    assert (run / "ngram_features.safetensors").stat().st_mode & 0o044 == 0o044  # readable by others too
 
 
 def test_nb_weights_are_learned_from_the_training_split_and_survive_save_load(fitted, tmp_path):

@@ -154,7 +154,9 @@ class NgramEncoder:
         return {"name": self.registry_name, "params": {k: getattr(self, k) for k in constructor_defaults(type(self))}}
 
     def save(self, directory: Path) -> None:
-        save_file({"buckets": self.buckets}, str(Path(directory) / FEATURES_FILE))
+        path = Path(directory) / FEATURES_FILE
+        save_file({"buckets": self.buckets}, str(path))
+        path.chmod(0o644)  # safetensors writes a private file; a run is meant to be shared
 
     @classmethod
     def load(cls, directory: Path, params: dict) -> "NgramEncoder":
