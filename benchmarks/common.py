@@ -12,14 +12,18 @@ from pathlib import Path
 def run_child(cmd: list[str]) -> tuple[dict, float]:
     """Runs ``cmd`` (which prints one JSON line last) and returns (that JSON, the child's peak RSS in MB).
 
-    os.wait4 gives the rusage of that child alone, so each job's peak memory is its own.
+    os.wait4 gives the rusage of that child alone, so each job's peak memory is its own. The load average
+    just before the job goes into the JSON as ``load_average_before``: on a shared machine it explains slow runs.
     """
+    load_before = [round(x, 2) for x in os.getloadavg()]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     if status != 0:
         raise SystemExit(f"benchmark job failed (status {status}): {' '.join(cmd)}")
-    return json.loads(out.strip().splitlines()[-1]), round(usage.ru_maxrss / 1024, 1)  # Linux: KiB
+    result = json.loads(out.strip().splitlines()[-1])
+    result.setdefault("load_average_before", load_before)
+    return result, round(usage.ru_maxrss / 1024, 1)  # Linux: KiB
 
 
 def machine() -> dict:
@@ -30,7 +34,7 @@ def machine() -> dict:
     except (OSError, StopIteration):
         pass
     try:
-        info["load_average_at_start"] = os.getloadavg()
+        info["load_average_when_written"] = os.getloadavg()
     except OSError:
         pass
     return info

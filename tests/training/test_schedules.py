@@ -85,3 +85,18 @@ def test_bad_warmup_is_a_config_error(name, warmup):
     optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=BASE_LR)
     with pytest.raises(ConfigError, match="warmup"):
         build_schedule(name, optimizer, total_steps=10, warmup_steps=warmup, lr=BASE_LR)
+
+
+def test_onecycle_peaks_at_the_end_of_warmup_then_anneals_to_near_zero():
+    seen, _ = lrs("onecycle", total_steps=20, warmup_steps=5)
+    assert seen.index(max(seen)) == 5
+    assert max(seen) == pytest.approx(1.0)
+    assert seen[0] < 0.1  # starts at max_lr / div_factor
+    assert all(a < b for a, b in zip(seen[:5], seen[1:6]))
+    assert all(a > b for a, b in zip(seen[5:], seen[6:]))
+    assert seen[-1] < 1e-3
+
+
+def test_onecycle_without_warmup_rises_for_its_own_thirty_percent():
+    seen, _ = lrs("onecycle", total_steps=20)
+    assert seen.index(max(seen)) == 5  # 0.3 * 20 - 1: OneCycleLR's default rise

@@ -24,9 +24,11 @@ class TransformerClassifier(nn.Module):
 
     input_format = "padded"
     encoder = {"name": "hf_v1", "params": {}}
-    # Fine-tuning, not training from scratch: a small learning rate, warmed up then decayed linearly,
-    # few epochs, decoupled weight decay (Devlin et al. 2019; Mosbach et al. 2021 on stability).
-    training_defaults = {"epochs": 3, "batch_size": 32, "lr": 5e-5, "weight_decay": 0.01, "clip_grad_norm": 1.0,
+    # Fine-tuning: a learning rate warmed up then decayed linearly, decoupled weight decay (Devlin et al. 2019),
+    # and more epochs than BERT-base's customary 3 (Mosbach et al. 2021: longer runs are the stable ones). On
+    # BANKING77 (77 classes, ~130 texts each) MiniLM-L6 reached 81.4% test accuracy with 5e-5 for 5 epochs and
+    # 92.8% with 1e-4 for 10 (benchmarks: BENCHMARKS.md); the best validation epoch is kept either way.
+    training_defaults = {"epochs": 10, "batch_size": 32, "lr": 1e-4, "weight_decay": 0.01, "clip_grad_norm": 1.0,
                          "lr_schedule": "linear", "warmup_ratio": 0.06}
 
     def __init__(self, num_classes: int, padding_idx: int, pretrained: str = ""):
