@@ -43,6 +43,10 @@ class Registry(Generic[T]):
     def names(self) -> list[str]:
         return sorted(set(self._entries) | set(self._aliases))
 
+    def aliases(self) -> dict[str, T]:
+        """Each plain name and the entry it points at now."""
+        return {alias: self._entries[name] for alias, name in sorted(self._aliases.items())}
+
     def __contains__(self, name: str) -> bool:
         return name in self._entries or name in self._aliases
 

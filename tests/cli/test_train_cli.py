@@ -204,3 +204,14 @@ def test_help_mentions_every_flag_of_the_issue(cli):
         assert flag in result.out, flag
     for group in ("data:", "training:", "model hyperparameters"):
         assert group in result.out
+
+
+def test_help_gives_each_models_own_training_defaults(cli):
+    from textclass.models import MODELS
+
+    out = " ".join(cli("train", "--help").out.split())  # argparse wraps lines
+    transformer = MODELS.get("transformer").training_defaults
+    assert f"transformer {transformer['epochs']}," in out
+    assert f"cnn {MODELS.get('cnn').training_defaults['epochs']}," in out
+    assert "L2 weight decay (default: the model's; transformer 0.01, others 0)" in out
+    assert "ngram none" in out  # ngram trains without gradient clipping

@@ -58,6 +58,7 @@ def test_generic_registry():
     assert registry.get("thing") is thing and registry.get("thing_v1") is thing
     assert registry.canonical("thing") == "thing_v1"
     assert registry.names() == ["thing", "thing_v1"]
+    assert registry.aliases() == {"thing": thing}
     with pytest.raises(ValueError, match="registered twice"):
         registry.register("thing_v1")(lambda: 2)
     with pytest.raises(ValueError, match="registered twice"):

@@ -10,10 +10,24 @@ from ..data.selection import load_splits
 from ..errors import ConfigError, DataError
 from ..evaluation import format_report
 from ..models import MODELS
-from ..training import SCHEDULES
+from ..training import SCHEDULES, TrainingConfig
 from .common import add_data_flags, add_model_flags, model_params_from
 
 DEFAULT_MODEL = "ngram"
+
+
+def model_defaults(key: str) -> str:
+    """Help text for a training setting whose default depends on the model, read from the models themselves."""
+
+    def shown(value) -> str:
+        return "none" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+    fallback = TrainingConfig.__dataclass_fields__[key].default
+    own = [f"{name} {shown(cls.training_defaults[key])}" for name, cls in MODELS.aliases().items()
+           if getattr(cls, "training_defaults", {}).get(key, fallback) != fallback]
+    if not own:
+        return f"default {shown(fallback)}"
+    return f"default: the model's; {', '.join(own)}, others {shown(fallback)}"
 
 
 def add_parser(sub) -> None:
@@ -25,16 +39,17 @@ def add_parser(sub) -> None:
                    help=f"model family (default {DEFAULT_MODEL})")
     add_data_flags(p, training=True)
     g = p.add_argument_group("training")
-    g.add_argument("--epochs", type=int, help="passes over the training data (default: the model's; ngram 5, bilstm 5)")
-    g.add_argument("--batch-size", type=int, help="texts per batch (default: the model's; ngram 256, bilstm 64)")
-    g.add_argument("--lr", type=float, help="learning rate (default: the model's; ngram 0.2, bilstm 1e-3)")
-    g.add_argument("--weight-decay", type=float, help="L2 weight decay (default 0)")
-    g.add_argument("--clip-grad-norm", type=float, help="gradient norm clip, 0 disables (default 1.0)")
-    g.add_argument("--lr-schedule", choices=SCHEDULES, help="learning-rate schedule (default constant)")
+    g.add_argument("--epochs", type=int, help=f"passes over the training data ({model_defaults('epochs')})")
+    g.add_argument("--batch-size", type=int, help=f"texts per batch ({model_defaults('batch_size')})")
+    g.add_argument("--lr", type=float, help=f"learning rate ({model_defaults('lr')})")
+    g.add_argument("--weight-decay", type=float, help=f"L2 weight decay ({model_defaults('weight_decay')})")
+    g.add_argument("--clip-grad-norm", type=float,
+                   help=f"gradient norm clip, 0 disables ({model_defaults('clip_grad_norm')})")
+    g.add_argument("--lr-schedule", choices=SCHEDULES, help=f"learning-rate schedule ({model_defaults('lr_schedule')})")
     g.add_argument("--warmup-steps", type=int, help="linear warm-up optimizer steps; overrides --warmup-ratio "
                                                     "when above 0 (default 0)")
     g.add_argument("--warmup-ratio", type=float, help="share of all optimizer steps spent warming up "
-                                                      "(default: the model's; transformer 0.06, others 0)")
+                                                      f"({model_defaults('warmup_ratio')})")
     g.add_argument("--grad-accum-steps", type=int, help="batches accumulated into one optimizer step, for a large "
                                                         "effective batch in little memory (default 1)")
     g.add_argument("--patience", type=int, help="stop after this many epochs without validation improvement")
