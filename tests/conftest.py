@@ -223,19 +223,22 @@ def cli_run(tmp_path_factory, topic_files):
     return run, result
 
 
+CUES = {"pos": "good", "neg": "bad", "mixed": "meh"}
+
+
 @pytest.fixture(scope="session")
 def sentiment_task():
     """``make(n, seed)``: 'good' or 'bad' at a random place among noise words (pos/neg); one token decides,
-    wherever it stands, so any model that reads every position can learn it."""
+    wherever it stands, so any model that reads every position can learn it. ``labels`` may add "mixed"."""
 
-    def make(n: int, seed: int) -> list[tuple[str, str]]:
+    def make(n: int, seed: int, labels=("pos", "neg")) -> list[tuple[str, str]]:
         rng = random.Random(seed)
         noise = [f"w{i}" for i in range(30)]
         pairs = []
         for _ in range(n):
-            label = rng.choice(["pos", "neg"])
+            label = rng.choice(labels)
             words = rng.choices(noise, k=rng.randint(2, 15))
-            words.insert(rng.randrange(len(words) + 1), "good" if label == "pos" else "bad")
+            words.insert(rng.randrange(len(words) + 1), CUES[label])
             pairs.append((" ".join(words), label))
         return pairs
 

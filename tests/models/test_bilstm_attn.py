@@ -1,37 +1,20 @@
-import numpy as np
 import pytest
 import torch
 
 from textclass.batching import Batch
 from textclass.classifier import TextClassifier
 from textclass.errors import ConfigError
-from textclass.models import MODELS
 from textclass.models.bilstm_attn import BiLSTMAttentionClassifier
-
-TINY = dict(embedding_dim=16, hidden_dim=16, attention_dim=16, num_layers=1, min_freq=1)
 
 
 @pytest.fixture(scope="module")
-def fitted(sentiment_task):
-    return TextClassifier("bilstm_attn", epochs=8, lr=1e-2, batch_size=16, progress=False,
-                          **TINY).fit(sentiment_task(400, 0))
+def fitted(fitted_model):
+    return fitted_model("bilstm_attn")
 
 
-def test_registered_under_versioned_name_and_alias():
-    assert MODELS.canonical("bilstm_attn") == "bilstm_attn_v1"
-    assert MODELS.get("bilstm_attn") is BiLSTMAttentionClassifier
-
-
-def test_learns_a_separable_task(fitted, sentiment_task):
-    assert fitted.evaluate(sentiment_task(200, 1))["accuracy"] >= 0.9
-
-
-def test_save_load_round_trip_gives_identical_probabilities(fitted, tmp_path, sentiment_task):
-    texts = [text for text, _ in sentiment_task(50, 2)] + ["good", "w1 bad"]
-    loaded = TextClassifier.load(fitted.save(tmp_path / "run"))
-    np.testing.assert_array_equal(loaded.predict_proba(texts), fitted.predict_proba(texts))
-    assert loaded.config()["model"] == fitted.config()["model"]
-    assert loaded.explain(texts[:3]) == fitted.explain(texts[:3])
+def test_explanations_survive_save_load(fitted, tmp_path, sentiment_task):
+    texts = [text for text, _ in sentiment_task(3, 2)] + ["w1 unseenword"]
+    assert TextClassifier.load(fitted.save(tmp_path / "run")).explain(texts) == fitted.explain(texts)
 
 
 def test_attention_weights_are_zero_on_padding_and_sum_to_one():
@@ -48,12 +31,6 @@ def test_attention_weights_are_zero_on_padding_and_sum_to_one():
     assert (weights[ids == 0] == 0).all()
     assert (weights[ids != 0] > 0).all()
     assert weights[2, 0] == 1.0
-
-
-def test_a_text_scores_the_same_alone_and_beside_longer_texts(fitted):
-    alone = fitted.predict_proba(["w1 good"], batch_size=1)
-    batched = fitted.predict_proba(["w1 good", " ".join(["w3"] * 40), "bad w2 w2"], batch_size=8)
-    np.testing.assert_allclose(batched[0], alone[0], rtol=1e-5, atol=1e-6)
 
 
 def test_explain_gives_each_token_its_weight_and_attends_to_the_signal(fitted):

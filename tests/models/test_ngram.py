@@ -1,54 +1,27 @@
-import random
-
 import numpy as np
 import pytest
 import torch
 
 from textclass.classifier import TextClassifier
 from textclass.errors import ConfigError
-from textclass.models import MODELS
 from textclass.models.ngram import NgramClassifier, RowwiseAdagrad
 from textclass.text.ngram_encoder import NgramEncoder, parse_char_ngrams
 
 FAST = dict(epochs=4, batch_size=16, num_buckets=1 << 16, progress=False)
 
 
-def sentiment_task(n: int, seed: int, labels=("pos", "neg")) -> list[tuple[str, str]]:
-    """One telling word ("good", "bad", ...) at a random place among noise words."""
-    rng = random.Random(seed)
-    cue = {"pos": "good", "neg": "bad", "mixed": "meh"}
-    noise = [f"w{i}" for i in range(30)]
-    pairs = []
-    for _ in range(n):
-        label = rng.choice(labels)
-        words = rng.choices(noise, k=rng.randint(2, 15))
-        words.insert(rng.randrange(len(words) + 1), cue[label])
-        pairs.append((" ".join(words), label))
-    return pairs
-
-
 @pytest.fixture(scope="module")
-def fitted():
-    return TextClassifier("ngram", **FAST).fit(sentiment_task(400, 0))
+def fitted(fitted_model):
+    return fitted_model("ngram")
 
 
-def test_registered_under_versioned_name_and_alias():
-    assert MODELS.canonical("ngram") == "ngram_v1"
-    assert MODELS.get("ngram") is NgramClassifier
+def test_hyperparameters_default_to_word_trigrams():
     assert TextClassifier.hyperparameters("ngram")["word_ngrams"] == 3
 
 
-def test_learns_a_separable_task(fitted):
-    assert fitted.evaluate(sentiment_task(200, 1))["accuracy"] >= 0.95
-
-
-def test_save_load_round_trip_gives_identical_probabilities(fitted, tmp_path):
-    texts = [text for text, _ in sentiment_task(50, 2)] + ["good", "", "never seen words"]
+def test_features_file_is_readable_by_others(fitted, tmp_path):
     run = fitted.save(tmp_path / "run")
-    loaded = TextClassifier.load(run)
-    np.testing.assert_array_equal(loaded.predict_proba(texts), fitted.predict_proba(texts))
-    assert loaded.config()["encoder"] == fitted.config()["encoder"]
-    assert (run / "ngram_features.safetensors").stat().st_mode & 0o044 == 0o044  # readable by others too
+    assert (run / "ngram_features.safetensors").stat().st_mode & 0o044 == 0o044
 
 
 def test_nb_weights_are_learned_from_the_training_split_and_survive_save_load(fitted, tmp_path):
@@ -61,7 +34,7 @@ def test_nb_weights_are_learned_from_the_training_split_and_survive_save_load(fi
     assert torch.equal(loaded.model_.feature_weights, weights)
 
 
-def test_many_classes_use_no_nb_weights_and_a_width_below_the_class_count():
+def test_many_classes_use_no_nb_weights_and_a_width_below_the_class_count(sentiment_task):
     clf = TextClassifier("ngram", **FAST, hidden_dim=8).fit(sentiment_task(300, 3, ("pos", "neg", "mixed")))
     assert clf.encoder_.nb_weights == "off" and clf.model_.feature_weights is None
     assert clf.model_.width == 2  # three classes need rank two
@@ -122,7 +95,7 @@ def test_rowwise_adagrad_matches_torch_adagrad_on_sparse_gradients():
     torch.testing.assert_close(ours.weight, theirs.weight)
 
 
-def test_results_do_not_depend_on_the_thread_count_which_is_restored(monkeypatch):
+def test_results_do_not_depend_on_the_thread_count_which_is_restored(monkeypatch, sentiment_task):
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     probabilities = []

