@@ -43,3 +43,8 @@ def test_kernel_sizes_from_string_or_sequence():
 def test_bad_kernel_sizes_are_config_errors(bad, sentiment_task):
     with pytest.raises(ConfigError, match="kernel_sizes"):
         TextClassifier("cnn", kernel_sizes=bad, progress=False).fit(sentiment_task(20, 0))
+
+
+def test_early_stopping_is_the_default_and_zero_patience_turns_it_off():
+    assert TextClassifier("cnn").training_config().patience == 2
+    assert TextClassifier("cnn", patience=0).training_config().patience == 0

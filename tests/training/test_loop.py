@@ -114,9 +114,10 @@ def test_patience_stops_early(monkeypatch):
     assert result.best_epoch == 2
 
 
-def test_without_patience_every_epoch_runs(monkeypatch):
+@pytest.mark.parametrize("patience", [None, 0])
+def test_without_patience_every_epoch_runs(monkeypatch, patience):
     scripted_validation(monkeypatch, [0.9, 0.1, 0.1, 0.1])
-    result = train_model(new_model(), TRAIN, VALID, config(epochs=4))
+    result = train_model(new_model(), TRAIN, VALID, config(epochs=4, patience=patience))
     assert len(result.history) == 4 and not result.stopped_early
 
 
@@ -188,6 +189,7 @@ def test_predict_logits_are_in_split_order_and_batch_independent():
     ({"batch_size": 0}, "batch_size"),
     ({"lr": 0.0}, "lr"),
     ({"lr": -1e-3}, "lr"),
+    ({"patience": -1}, "patience"),
 ])
 def test_config_rejects_bad_values(kwargs, match):
     with pytest.raises(ConfigError, match=match):

@@ -52,8 +52,8 @@ def add_parser(sub) -> None:
                                                       f"({model_defaults('warmup_ratio')})")
     g.add_argument("--grad-accum-steps", type=int, help="batches accumulated into one optimizer step, for a large "
                                                         "effective batch in little memory (default 1)")
-    g.add_argument("--patience", type=int, help="stop after this many epochs without validation improvement "
-                                                 f"({model_defaults('patience')})")
+    g.add_argument("--patience", type=int, help="stop after this many epochs without validation improvement; "
+                                                 f"0 trains every epoch ({model_defaults('patience')})")
     g.add_argument("--monitor", choices=("accuracy", "macro_f1", "loss"),
                    help="validation metric that selects the kept epoch (default accuracy)")
     g.add_argument("--seed", type=int, default=0, help="seed for splits, sampling, initialisation (default 0)")

@@ -32,7 +32,7 @@ class TrainingConfig:
     warmup_steps: int = 0
     warmup_ratio: float = 0.0  # share of all optimizer steps spent warming up; warmup_steps > 0 overrides it
     grad_accum_steps: int = 1  # batches whose gradients are summed into one optimizer step
-    patience: int | None = None  # epochs without improvement before stopping; None trains every epoch
+    patience: int | None = None  # epochs without improvement before stopping; None or 0 trains every epoch
     monitor: str = "accuracy"  # validation metric that picks the kept epoch
     seed: int = 0
     device: str = "auto"
@@ -53,8 +53,8 @@ class TrainingConfig:
             raise ConfigError(f"unknown lr schedule {self.lr_schedule!r}; known: {', '.join(SCHEDULES)}")
         if self.warmup_steps < 0:
             raise ConfigError(f"warmup_steps must be >= 0, got {self.warmup_steps}")
-        if self.patience is not None and self.patience < 1:
-            raise ConfigError(f"patience must be at least 1 epoch (or None: no early stopping), got {self.patience}")
+        if self.patience is not None and self.patience < 0:
+            raise ConfigError(f"patience must be >= 0 epochs (0 or None: no early stopping), got {self.patience}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -109,7 +109,7 @@ def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | Non
     warmup_steps = cfg.warmup_steps or round(cfg.warmup_ratio * total_steps)
     scheduler, per_batch = build_schedule(cfg.lr_schedule, optimizer, total_steps=total_steps,
                                           warmup_steps=warmup_steps, lr=cfg.lr, mode=MONITORS[cfg.monitor])
-    if valid is None and (cfg.patience is not None or cfg.lr_schedule == "plateau"):
+    if valid is None and (cfg.patience or cfg.lr_schedule == "plateau"):
         log.warning("no validation data, so early stopping (patience) and the plateau schedule, which read "
                     "validation scores, are off")
     loss_fn = nn.CrossEntropyLoss()
@@ -171,7 +171,7 @@ def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | Non
             best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
         else:
             stale += 1
-            if cfg.patience is not None and stale >= cfg.patience:
+            if cfg.patience and stale >= cfg.patience:
                 log.info("early stop: validation %s has not improved for %d epochs", cfg.monitor, stale)
                 result.stopped_early = True
                 break
