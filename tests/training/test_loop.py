@@ -121,6 +121,13 @@ def test_without_patience_every_epoch_runs(monkeypatch, patience):
     assert len(result.history) == 4 and not result.stopped_early
 
 
+def test_without_validation_patience_is_off_and_the_log_says_so(caplog):
+    with caplog.at_level(logging.WARNING, logger="textclass"):
+        result = train_model(new_model(), TRAIN, None, config(epochs=2, patience=1))
+    assert len(result.history) == 2 and not result.stopped_early
+    assert "all 2 epochs run and the last is kept" in caplog.text
+
+
 def test_without_validation_the_last_epoch_is_kept():
     model = new_model()
     result = train_model(model, TRAIN, None, config(epochs=2))

@@ -110,8 +110,9 @@ def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | Non
     scheduler, per_batch = build_schedule(cfg.lr_schedule, optimizer, total_steps=total_steps,
                                           warmup_steps=warmup_steps, lr=cfg.lr, mode=MONITORS[cfg.monitor])
     if valid is None and (cfg.patience or cfg.lr_schedule == "plateau"):
+        # Worth a warning: a model whose default relies on early stopping (the cnn) then runs its whole budget.
         log.warning("no validation data, so early stopping (patience) and the plateau schedule, which read "
-                    "validation scores, are off")
+                    "validation scores, are off: all %d epochs run and the last is kept", cfg.epochs)
     loss_fn = nn.CrossEntropyLoss()
     rng = np.random.default_rng(cfg.seed)
     result, best_value, best_state, stale = TrainingResult(), None, None, 0
