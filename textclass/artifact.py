@@ -21,15 +21,12 @@ from pathlib import Path
 from safetensors.torch import load_model, save_model
 
 from .errors import ArtifactError
+from .io import write_json
 
 FORMAT = "textclass-run"
 FORMAT_VERSION = 1
 REQUIRED = ("config.json", "labels.json", "model.safetensors")
 CONFIG_KEYS = ("model", "encoder", "training")  # sections config.json must have
-
-
-def write_json(path: Path, obj) -> None:
-    Path(path).write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def read_json(path: Path):

@@ -4,14 +4,13 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
 from ..classifier import TextClassifier
 from ..errors import ConfigError
+from ..io import atomic_open
 
 CHUNK = 8192  # texts encoded and predicted at a time, so memory stays flat on large files
 
@@ -80,19 +79,11 @@ def _write(path: Path, rows: list[dict]) -> None:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".jsonl"):
         raise ConfigError(f"{path}: output must end in .csv or .jsonl")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            if suffix == ".csv":
-                writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["text", "label", "confidence"])
-                writer.writeheader()
-                writer.writerows(rows)
-            else:
-                for row in rows:
-                    f.write(json.dumps(row, ensure_ascii=False) + "\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, newline="") as f:
+        if suffix == ".csv":
+            writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["text", "label", "confidence"])
+            writer.writeheader()
+            writer.writerows(rows)
+        else:
+            for row in rows:
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import tarfile
-import tempfile
 import zlib
 from collections import Counter
 from pathlib import Path
@@ -29,6 +27,7 @@ from textclass.data.download import download
 from textclass.data.paths import cache_dirs, writable_cache_dir
 from textclass.data.registry import register_source
 from textclass.errors import DataError
+from textclass.io import atomic_open
 
 log = logging.getLogger("textclass.data")
 
@@ -192,17 +191,8 @@ def _write_cache(cache: Path, reviews: dict[str, list[_Review]], source: Path) -
 
 
 def _write_atomically(path: Path, chunks: Iterable[str]) -> None:
-    """Write via a temporary file and rename, so readers never see a half-written file."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with open(handle, "w", encoding="utf-8") as out:
-            out.writelines(chunks)
-        # mkstemp makes the file private; a cache others share must stay readable by them.
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    with atomic_open(path) as out:
+        out.writelines(chunks)
 
 
 def _read_split(cache: Path, split: str) -> TextDataset:

@@ -1,9 +1,7 @@
 """Plain-text rendering of a classification report, and atomic writing of the metrics file."""
+from __future__ import annotations
 
-import json
-import os
-import uuid
-from pathlib import Path
+from ..io import write_json
 
 LABEL_WIDTH = 30
 CONFUSION_LABEL_WIDTH = 12
@@ -28,10 +26,7 @@ def format_report(report: dict, title: str = "Test report", max_confusion_classe
 
 
 def write_metrics(report: dict, path, extra: dict | None = None) -> None:
-    """Write the report, plus any extra top-level fields, as JSON that readers never see half-written.
-
-    The temp file sits in the target's directory so os.replace is a same-filesystem rename, which is atomic.
-    """
+    """Write the report, plus any extra top-level fields, as JSON that readers never see half-written."""
     payload = dict(report)
     if extra:
         clashes = sorted(set(extra) & set(payload))
@@ -39,20 +34,7 @@ def write_metrics(report: dict, path, extra: dict | None = None) -> None:
             raise ValueError(f"extra fields would overwrite report fields: {', '.join(clashes)}")
         payload.update(extra)
 
-    path = Path(path)
-    temp_path = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    # os.open with mode 0o666 lets the umask decide permissions, as a plain open() would; mkstemp would force 0600.
-    fd = os.open(temp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with open(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, indent=2, ensure_ascii=False)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_path, path)
-    except BaseException:
-        temp_path.unlink(missing_ok=True)
-        raise
+    write_json(path, payload)
 
 
 def _headline(report: dict, title: str) -> str:

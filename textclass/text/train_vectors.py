@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Sequence
 
 from ..errors import ConfigError
+from ..io import atomic_path
 from .tokenizers import TOKENIZERS
 from .vectors import is_binary_format
 
@@ -83,16 +83,7 @@ def train_vectors(texts: Sequence[str], out, *, algorithm: str = "word2vec", dim
 
 
 def _write_atomic(wv, out: Path) -> Path:
-    """Temp file + rename, so an interrupted write never leaves a truncated vectors file behind."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # gensim picks compression from the suffix, so the temporary name keeps the real one.
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix="".join(out.suffixes[-2:]), dir=out.parent)
-    os.close(fd)
-    try:
-        wv.save_word2vec_format(tmp, binary=is_binary_format(out))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # gensim picks compression from the suffix; atomic_path keeps the real suffixes on the temporary name.
+    with atomic_path(out) as temporary:
+        wv.save_word2vec_format(str(temporary), binary=is_binary_format(out))
     return out
