@@ -17,6 +17,7 @@ from . import artifact
 from .augment import resolve as resolve_augmentation
 from .batching import EncodedSplit, iterate_batches
 from .data import TextDataset, stratified_split
+from .data.shape import DataShape
 from .errors import ConfigError, DataError
 from .evaluation import classification_report
 from .models import DEFAULT_MODEL, MODELS, model_hyperparameters
@@ -24,6 +25,7 @@ from .models.base import TextModel, TokenAttention
 from .registry import constructor_defaults
 from .text import ENCODERS, build_encoder, load_encoder
 from .text.base import Encoder
+from .training.balance import AUTO_MIN_IMBALANCE, choose_shift, class_offsets
 from .training import OPTIONS, TrainingConfig, check_option, predict_logits, resolve_device, train_model
 
 log = logging.getLogger("textclass")
@@ -81,6 +83,8 @@ class TextClassifier:
         self.model_: TextModel | None = None
         self.history_: list[dict] = []
         self.best_epoch_: int | None = None
+        # Settings fit chose from the data because they were left unset: {name: {"value", "why"}}.
+        self.defaults_: dict = {}
 
     # -- configuration --------------------------------------------------------------------------------
     @staticmethod
@@ -123,14 +127,17 @@ class TextClassifier:
             known = ", ".join(sorted(set(model_keys) | set(encoder_keys) | set(OPTIONS)))
             raise ConfigError(f"model {self.model!r} has no parameter {', '.join(unknown)}; it accepts: {known}")
         # Every hyperparameter is resolved and stored, so a run does not depend on later default changes.
-        model_params = {**model_keys, **{k: v for k, v in self.params.items() if k in model_keys}}
+        chosen = {k: d["value"] for k, d in getattr(self, "defaults_", {}).items()}
+        model_params = {**model_keys, **{k: v for k, v in {**chosen, **self.params}.items() if k in model_keys}}
         encoder_params = {**cls.encoder.get("params", {}),
-                          **{k: v for k, v in self.params.items() if k in encoder_keys}}
+                          **{k: v for k, v in {**chosen, **self.params}.items() if k in encoder_keys}}
         return model_params, {"name": cls.encoder["name"], "params": encoder_params}
 
     def training_config(self) -> TrainingConfig:
-        """Explicit options, else the model family's own defaults, else TrainingConfig's."""
-        return TrainingConfig(**{**MODELS.get(self.model).training_defaults, **self.options})
+        """Explicit options, else what fit chose from the data, else the model family's own defaults, else
+        TrainingConfig's."""
+        chosen = {k: d["value"] for k, d in getattr(self, "defaults_", {}).items() if k in OPTIONS}
+        return TrainingConfig(**{**MODELS.get(self.model).training_defaults, **chosen, **self.options})
 
     def _build_model(self, model_params: dict, run_dir: Path | None = None) -> TextModel:
         """The one path from configuration to model, for ``fit`` and ``load`` alike (``run_dir`` when loading)."""
@@ -149,6 +156,7 @@ class TextClassifier:
 
         Without ``valid``, a stratified ``valid_fraction`` of train is held out (seeded) to choose the epoch.
         """
+        self.defaults_ = {}
         cfg = self.training_config()
         train = _as_dataset(train, "training data")
         _require_labeled(train, "training")
@@ -171,11 +179,13 @@ class TextClassifier:
         if len(self.labels_) < 2:
             raise DataError(f"training data has a single label ({self.labels_[0]!r}); need at least two classes",
                             path=train.origin)
+        train_labels = self._encode_labels(train)
+        self._choose_from_data(DataShape.of(train.texts, train_labels))
+        cfg = self.training_config()
         model_params, encoder_config = self._split_params()
         torch.manual_seed(cfg.seed)
         # Encoders may learn from labels (naive-Bayes feature weights); they only ever see the training split.
         self.encoder_ = build_encoder(encoder_config)
-        train_labels = self._encode_labels(train)
         train_split = EncodedSplit(self.encoder_.fit_encode(train.texts, train_labels), train_labels)
         valid_split = self._encode(valid, "valid") if valid is not None else None
         self.model_ = self._build_model(model_params)
@@ -186,7 +196,44 @@ class TextClassifier:
         result = train_model(self.model_, train_split, valid_split, cfg, pad_id=self._pad_id())
         self.history_, self.best_epoch_ = result.history, result.best_epoch
         self.model_.to("cpu").eval()  # predictions start on CPU; fit's device is a training choice
+        self._balance_decisions(cfg, train_labels, valid_split)
         return self
+
+    def _choose_from_data(self, shape: DataShape) -> None:
+        """Apply the model family's data rules to every setting the user left unset, and say so."""
+        log.info("training data: %s", ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v:,.1f}"
+                                                 for k, v in shape.to_dict().items()))
+        self.defaults_ = {"data_shape": {"value": shape.to_dict(), "why": "measured on the training split"}}
+        for name, (value, why) in MODELS.get(self.model).data_defaults(shape).items():
+            if name in self.options or name in self.params:
+                continue
+            self.defaults_[name] = {"value": value, "why": why}
+            log.info("default %s = %s: %s", name, value, why)
+
+    def _balance_decisions(self, cfg: TrainingConfig, train_labels: np.ndarray, valid: EncodedSplit | None) -> None:
+        """The class_balance option: shift decisions towards rare classes when validation says it pays."""
+        counts = np.bincount(train_labels, minlength=len(self.labels_))
+        imbalance = counts.max() / max(counts.min(), 1)
+        if cfg.class_balance == "off":
+            return
+        if cfg.class_balance == "auto" and imbalance < AUTO_MIN_IMBALANCE:
+            log.info("class_balance auto: classes within %gx of each other (%.1fx), decisions left as trained",
+                     AUTO_MIN_IMBALANCE, imbalance)
+            return
+        if valid is None:
+            log.log(logging.WARNING if cfg.class_balance == "on" else logging.INFO,
+                    "class_balance: no validation data to choose a shift on; decisions left as trained")
+            return
+        valid_logits = predict_logits(self.model_, valid, PREDICT_BATCH_SIZE, pad_id=self._pad_id())
+        tau, scored = choose_shift(valid_logits, valid.labels, counts)
+        why = (f"largest class {imbalance:.1f}x the smallest; validation accuracy/macro-F1 per tau: "
+               + ", ".join(f"{s['tau']:g}: {100 * s['accuracy']:.2f}/{100 * s['macro_f1']:.2f}" for s in scored))
+        if tau and not self.model_.shift_class_scores(torch.from_numpy(class_offsets(counts, tau))):
+            log.log(logging.WARNING if cfg.class_balance == "on" else logging.INFO,
+                    "class_balance: model %s cannot shift its decisions; left as trained", self.model)
+            return
+        self.defaults_["class_prior_shift"] = {"value": tau, "why": why}
+        log.info("class_balance: decisions shifted by %g x log prior (%s)", tau, why)
 
     def _pad_id(self) -> int:
         return self.encoder_.model_args().get("padding_idx", 0)
@@ -274,6 +321,7 @@ class TextClassifier:
             "encoder": self.encoder_.config(),
             "training": self.training_config().to_dict(),
             "best_epoch": self.best_epoch_,
+            "defaults": self.defaults_,
             "augment": None if self.augment is None else resolve_augmentation(self.augment).record(),
         }
 
@@ -304,6 +352,7 @@ class TextClassifier:
         clf.model_.eval()
         clf.history_ = artifact.read_json(directory / "history.json") if (directory / "history.json").exists() else []
         clf.best_epoch_ = config.get("best_epoch")
+        clf.defaults_ = config.get("defaults", {})
         return clf
 
 

@@ -19,6 +19,7 @@ from torch import nn
 
 if TYPE_CHECKING:
     from ..batching import Batch
+    from ..data.shape import DataShape
     from ..text.base import Encoder
 
 InputFormat = Literal["padded", "bag"]
@@ -46,6 +47,17 @@ class TextModel(nn.Module):
     def init_embeddings(self, encoder: "Encoder") -> None:
         """Called once after construction in ``fit``, with the fitted encoder (never at load: the weights then
         come from the run). Families that start from pretrained word vectors read them here."""
+
+    @classmethod
+    def data_defaults(cls, shape: "DataShape") -> dict[str, tuple[object, str]]:
+        """Settings this family chooses from the training data's shape: {name: (value, why)}, each a model or
+        encoder hyperparameter or a training option. The classifier applies those the user left unset."""
+        return {}
+
+    def shift_class_scores(self, offsets: torch.Tensor) -> bool:
+        """Add ``offsets`` [classes] to every logit this model returns from now on (a decision rule chosen
+        after training); False when the family cannot, so the rule is not applied."""
+        return False
 
     def save_files(self, directory: Path) -> None:
         """Write whatever besides the weights rebuilds this model offline (read back by ``run_args``)."""

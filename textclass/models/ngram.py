@@ -11,10 +11,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..data.shape import DataShape
 from ..errors import ConfigError
 from ..training.device import idle_cores
 from ..training.optim import RowwiseAdagrad
 from .base import TextModel
+from .ngram_defaults import ngram_data_defaults
 from .registry import register_model
 
 
@@ -74,6 +76,16 @@ class NgramClassifier(TextModel):
         logits = torch.einsum("bmw,mwc->bmc", bags, self.head_weight) + self.head_bias
         # The members' averaged log-probabilities: a normalised geometric mean of their predictions.
         return torch.log_softmax(logits, dim=-1).mean(1)
+
+    @classmethod
+    def data_defaults(cls, shape: DataShape) -> dict[str, tuple[object, str]]:
+        return ngram_data_defaults(shape)
+
+    def shift_class_scores(self, offsets: torch.Tensor) -> bool:
+        # Every member's bias moves by the same offsets, so the members' averaged scores move by exactly them.
+        with torch.no_grad():
+            self.head_bias.add_(offsets.to(self.head_bias))
+        return True
 
     def intra_op_threads(self) -> int | None:
         """The cores nothing else is running on right now, at least one.
