@@ -350,7 +350,7 @@ def synthetic_many_classes(classes: int, rows: int, seed: int = 0) -> tuple[list
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    labels = np.concatenate([np.arange(classes), rng.integers(0, classes, rows - classes)])
+    labels = np.concatenate([np.arange(min(classes, rows)), rng.integers(0, classes, max(rows - classes, 0))])
     rng.shuffle(labels)
     texts = []
     noise = rng.integers(0, 5000, (rows, 8))

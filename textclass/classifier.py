@@ -25,7 +25,7 @@ from .models.base import TextModel, TokenAttention
 from .registry import constructor_defaults
 from .text import ENCODERS, build_encoder, load_encoder
 from .text.base import Encoder
-from .training.balance import AUTO_MIN_IMBALANCE, choose_shift, class_offsets
+from .training.balance import AUTO_MIN_EXAMPLES, AUTO_MIN_IMBALANCE, choose_shift, class_offsets
 from .training import OPTIONS, TrainingConfig, check_option, predict_logits, resolve_device, train_model
 
 log = logging.getLogger("textclass")
@@ -204,6 +204,10 @@ class TextClassifier:
         log.info("training data: %s", ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v:,.1f}"
                                                  for k, v in shape.to_dict().items()))
         self.defaults_ = {"data_shape": {"value": shape.to_dict(), "why": "measured on the training split"}}
+        if shape.classes > shape.texts / 2:
+            log.warning("%s classes among %s training texts: nearly every text has a label of its own, so little "
+                        "can be learned about any label; is the label column the right one?",
+                        f"{shape.classes:,}", f"{shape.texts:,}")
         for name, (value, why) in MODELS.get(self.model).data_defaults(shape).items():
             if name in self.options or name in self.params:
                 continue
@@ -219,6 +223,10 @@ class TextClassifier:
         if cfg.class_balance == "auto" and imbalance < AUTO_MIN_IMBALANCE:
             log.info("class_balance auto: classes within %gx of each other (%.1fx), decisions left as trained",
                      AUTO_MIN_IMBALANCE, imbalance)
+            return
+        if cfg.class_balance == "auto" and counts.min() < AUTO_MIN_EXAMPLES:
+            log.info("class_balance auto: the rarest class has %d training examples (under %d), too few to "
+                     "estimate class priors by; decisions left as trained", counts.min(), AUTO_MIN_EXAMPLES)
             return
         if valid is None:
             log.log(logging.WARNING if cfg.class_balance == "on" else logging.INFO,

@@ -36,6 +36,14 @@ class TextModel(nn.Module):
     def forward(self, batch: "Batch") -> torch.Tensor:  # pragma: no cover - every family defines it
         raise NotImplementedError
 
+    def training_loss(self, batch: "Batch") -> tuple[torch.Tensor, torch.Tensor]:
+        """(mean loss, predicted class per text) of one training batch: cross-entropy over ``forward``'s logits.
+
+        Families whose training objective is not the full softmax (a sampled one over many classes) override it.
+        """
+        logits = self(batch).float()
+        return nn.functional.cross_entropy(logits, batch.labels), logits.argmax(1)
+
     def configure_optimizer(self, lr: float, weight_decay: float) -> torch.optim.Optimizer:
         """The optimizer training uses; families with sparse embeddings or parameter groups override it."""
         return torch.optim.Adam(self.parameters(), lr=lr, weight_decay=weight_decay)

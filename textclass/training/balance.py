@@ -14,6 +14,8 @@ TAUS = (0.0, 0.5, 1.0)
 # Largest class / smallest class below which "auto" leaves the decisions alone: near-balanced classes have
 # little to gain and a small validation split would pick a shift by noise.
 AUTO_MIN_IMBALANCE = 3.0
+# Fewer training examples of the rarest class than this, and its prior is a guess.
+AUTO_MIN_EXAMPLES = 10
 
 
 def class_offsets(class_counts: np.ndarray, tau: float) -> np.ndarray:

@@ -100,19 +100,17 @@ def run_epoch(model: nn.Module, batches, stepper: OptimizerStep, autocast, devic
               progress: bool) -> dict:
     """One pass over ``batches``, stepping the optimizer; returns the epoch's training figures."""
     model.train()
-    loss_fn = nn.CrossEntropyLoss()
     started, seen, loss_sum, correct = time.perf_counter(), 0, 0.0, 0
     with tqdm(total=total, desc=desc, unit="text", unit_scale=True, disable=not progress, leave=False) as bar:
         for i, (_, batch) in enumerate(batches):
             batch = batch.to(device)
             with autocast():
-                logits = model(batch)
-                loss = loss_fn(logits.float(), batch.labels)
+                loss, predicted = model.training_loss(batch)
             stepper.backward(loss, i)
             n = len(batch)
             seen += n
             loss_sum += loss.item() * n
-            correct += int((logits.argmax(1) == batch.labels).sum())
+            correct += int((predicted == batch.labels).sum())
             bar.update(n)
             bar.set_postfix(loss=f"{loss_sum / seen:.4f}", refresh=False)
     seconds = time.perf_counter() - started
@@ -128,26 +126,35 @@ def _epoch_line(row: dict, epochs: int) -> str:
 
 
 def validation_scores(model, split: EncodedSplit, batch_size: int, pad_id: int, device) -> dict:
+    """Loss, accuracy and macro-F1, a batch at a time: never a texts x classes matrix (1.6 GB at 20,000 each)."""
     from ..evaluation import classification_report  # evaluation depends on nothing here; import late
 
-    logits = predict_logits(model, split, batch_size, pad_id=pad_id, device=device)
-    loss = float(nn.functional.cross_entropy(torch.from_numpy(logits), torch.from_numpy(split.labels)))
-    report = classification_report(split.labels, logits.argmax(1), list(range(logits.shape[1])))
-    return {"loss": loss, "accuracy": report["accuracy"], "macro_f1": report["macro_f1"]}
+    predicted, loss_sum, classes = np.empty(len(split), dtype=np.int64), 0.0, 0
+    labels = torch.from_numpy(split.labels)
+    for indices, logits in _logit_batches(model, split, batch_size, pad_id, device):
+        loss_sum += float(nn.functional.cross_entropy(logits, labels[indices], reduction="sum"))
+        predicted[indices], classes = logits.argmax(1).numpy(), logits.shape[1]
+    report = classification_report(split.labels, predicted, list(range(classes)))
+    return {"loss": loss_sum / len(split), "accuracy": report["accuracy"], "macro_f1": report["macro_f1"]}
 
 
 @torch.no_grad()
-def predict_logits(model: nn.Module, split: EncodedSplit, batch_size: int, *, pad_id: int = 0,
-                   device=None) -> np.ndarray:
-    """Logits for every text of the split, in the split's order, computed in length-sorted batches."""
+def _logit_batches(model: nn.Module, split: EncodedSplit, batch_size: int, pad_id: int, device):
+    """(indices into the split, float32 CPU logits) per length-sorted batch."""
     device = device or next(model.parameters()).device
     autocast, _ = autocast_for(torch.device(device))
     model.eval()
-    out = None
     for indices, batch in iterate_batches(split, batch_size, model.input_format, pad_id=pad_id):
         with autocast():
-            logits = model(batch.to(device)).float().cpu().numpy()
+            yield indices, model(batch.to(device)).float().cpu()
+
+
+def predict_logits(model: nn.Module, split: EncodedSplit, batch_size: int, *, pad_id: int = 0,
+                   device=None) -> np.ndarray:
+    """Logits for every text of the split, in the split's order, computed in length-sorted batches."""
+    out = None
+    for indices, logits in _logit_batches(model, split, batch_size, pad_id, device):
         if out is None:
             out = np.empty((len(split), logits.shape[1]), dtype=np.float32)
-        out[indices] = logits
+        out[indices] = logits.numpy()
     return out
