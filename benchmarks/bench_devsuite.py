@@ -81,8 +81,12 @@ def prepare(dataset: str, seed: int, workdir: Path) -> dict:
     return {"manifest": str(path), **manifest}
 
 
-def run_measured(cmd: list[str]) -> tuple[str, float, float]:
-    """(stdout, wall seconds, peak RSS MB) of one child; wait4 gives that child's own resource usage."""
+def run_measured(cmd: list[str], usage_out: dict | None = None) -> tuple[str, float, float]:
+    """(stdout, wall seconds, peak RSS MB) of one child; wait4 gives that child's own resource usage.
+
+    ``usage_out`` receives the child's CPU seconds too: on a loaded machine they, not wall seconds, say
+    what the job would take alone.
+    """
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     out = proc.stdout.read()
@@ -90,6 +94,8 @@ def run_measured(cmd: list[str]) -> tuple[str, float, float]:
     wall = time.perf_counter() - started
     if status != 0:
         raise RuntimeError(f"benchmark job failed (status {status}): {' '.join(cmd)}")
+    if usage_out is not None:
+        usage_out.update(cpu_seconds=round(usage.ru_utime + usage.ru_stime, 2))
     return out, wall, usage.ru_maxrss / 1024  # Linux reports KiB
 
 
@@ -367,12 +373,13 @@ def worker_many_classes(classes: int, rows: int) -> dict:
     from textclass import TextClassifier
 
     texts, labels = synthetic_many_classes(classes, rows)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
+    # No validation split: the figure is for 5 epochs of training, as the issue states the target.
     clf = TextClassifier(epochs=5, progress=False, valid_fraction=0.0).fit((texts, labels))
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     test_texts, test_labels = synthetic_many_classes(classes, 20_000, seed=1)
     accuracy = sum(p == g for p, g in zip(clf.predict(test_texts), test_labels)) / len(test_labels)
-    return {"train_seconds": seconds, "test_accuracy": accuracy,
+    return {"train_seconds": seconds, "train_cpu_seconds": cpu, "test_accuracy": accuracy,
             "peak_rss_mb_in_process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "model": clf.config()["model"]}
 
@@ -413,9 +420,10 @@ def main() -> None:
         return
     if args.many_classes:
         load = [round(x, 2) for x in os.getloadavg()]
+        usage: dict = {}
         out, wall, peak = run_measured([sys.executable, __file__, "--worker", "many_classes",
-                                        "--classes", str(args.classes), "--rows", str(args.rows)])
-        result = {"classes": args.classes, "rows": args.rows, "wall_seconds": round(wall, 2),
+                                        "--classes", str(args.classes), "--rows", str(args.rows)], usage)
+        result = {"classes": args.classes, "rows": args.rows, "wall_seconds": round(wall, 2), **usage,
                   "peak_rss_mb": round(peak, 1), "load_average_before": load, **last_json(out), "machine": machine()}
         write_json(RESULTS.parent / f"many_classes_{args.classes}x{args.rows}.json", result)
         print(json.dumps(result, indent=2))

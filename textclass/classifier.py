@@ -197,6 +197,8 @@ class TextClassifier:
         self.history_, self.best_epoch_ = result.history, result.best_epoch
         self.model_.to("cpu").eval()  # predictions start on CPU; fit's device is a training choice
         self._balance_decisions(cfg, train_labels, valid_split)
+        # As load does: a fitted and a loaded classifier predict through the same computation, bit for bit.
+        self.model_.prepare_for_inference()
         return self
 
     def _choose_from_data(self, shape: DataShape) -> None:
@@ -358,6 +360,7 @@ class TextClassifier:
         clf.model_ = clf._build_model(config["model"]["params"], run_dir=directory)
         artifact.load_weights(clf.model_, directory)
         clf.model_.eval()
+        clf.model_.prepare_for_inference()
         clf.history_ = artifact.read_json(directory / "history.json") if (directory / "history.json").exists() else []
         clf.best_epoch_ = config.get("best_epoch")
         clf.defaults_ = config.get("defaults", {})

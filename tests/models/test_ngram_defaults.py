@@ -128,3 +128,21 @@ def test_class_balance_is_checked(value):
 
     with pytest.raises(ConfigError):
         TextClassifier("ngram", class_balance=value)
+
+
+def test_folded_prediction_table_matches_the_members_and_is_dropped_when_weights_change():
+    torch.manual_seed(0)
+    model = NgramClassifier(num_features=20, num_classes=3, feature_weights=None, members=4, hidden_dim=2)
+    with torch.no_grad():
+        model.embedding.weight.normal_()
+    batch = SimpleNamespace(ids=torch.tensor([1, 5, 7, 2, 9]), offsets=torch.tensor([0, 3]),
+                            lengths=torch.tensor([3, 2]))
+    model.eval()
+    unfolded = torch.softmax(model(batch), -1)
+    model.prepare_for_inference()
+    assert model._class_table is not None
+    torch.testing.assert_close(torch.softmax(model(batch), -1), unfolded)
+    with torch.no_grad():
+        model.head_bias.add_(1.0)  # any in-place change, as an optimizer step or loading weights makes
+    model._class_table[2].add_(100.0)  # a stale table, if it were still read, would now show
+    torch.testing.assert_close(torch.softmax(model(batch), -1), unfolded)

@@ -52,6 +52,14 @@ class TextModel(nn.Module):
         """CPU threads to train with (asked once per fit); None keeps torch's choice."""
         return None
 
+    def inference_threads(self) -> int | None:
+        """CPU threads to predict with; None keeps torch's choice."""
+        return None
+
+    def prepare_for_inference(self) -> None:
+        """Called once the weights are final (after ``load``): precompute whatever makes prediction cheaper.
+        Whatever it builds must stop being used when the weights change afterwards."""
+
     def init_embeddings(self, encoder: "Encoder") -> None:
         """Called once after construction in ``fit``, with the fitted encoder (never at load: the weights then
         come from the run). Families that start from pretrained word vectors read them here."""

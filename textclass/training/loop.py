@@ -153,8 +153,9 @@ def predict_logits(model: nn.Module, split: EncodedSplit, batch_size: int, *, pa
                    device=None) -> np.ndarray:
     """Logits for every text of the split, in the split's order, computed in length-sorted batches."""
     out = None
-    for indices, logits in _logit_batches(model, split, batch_size, pad_id, device):
-        if out is None:
-            out = np.empty((len(split), logits.shape[1]), dtype=np.float32)
-        out[indices] = logits.numpy()
+    with _threads(model.inference_threads()):
+        for indices, logits in _logit_batches(model, split, batch_size, pad_id, device):
+            if out is None:
+                out = np.empty((len(split), logits.shape[1]), dtype=np.float32)
+            out[indices] = logits.numpy()
     return out
