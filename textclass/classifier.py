@@ -63,6 +63,10 @@ class TextClassifier:
     ``BackTranslation(translate)``, which config.json records by description only (see textclass.augment).
     """
 
+    # Where the training texts and labels came from ({"text_column": ..., "label_column": ...}), saved in
+    # config.json so that prediction on files of the same shape finds the text column by itself.
+    data_columns: dict | None = None
+
     def __init__(self, model: str = "ngram", *, epochs: int | None = None, batch_size: int | None = None,
                  lr: float | None = None, weight_decay: float | None = None, clip_grad_norm: float | None = None,
                  lr_schedule: str | None = None, warmup_steps: int | None = None, warmup_ratio: float | None = None,
@@ -248,6 +252,7 @@ class TextClassifier:
             "training": {**self.training_config().to_dict(), "valid_fraction": self.valid_fraction},
             "best_epoch": self.best_epoch_,
             "augment": None if self.augment is None else resolve_augmentation(self.augment).record(),
+            **({"data": self.data_columns} if self.data_columns else {}),
         }
 
     def save(self, directory, metrics: dict | None = None) -> Path:
@@ -276,6 +281,7 @@ class TextClassifier:
         clf.model_.eval()
         clf.history_ = artifact.read_json(directory / "history.json") if (directory / "history.json").exists() else []
         clf.best_epoch_ = config.get("best_epoch")
+        clf.data_columns = config.get("data")  # absent in runs saved before it was recorded
         return clf
 
 
