@@ -53,7 +53,9 @@ def measure(run: str, source: Path, out: Path, pythonpath: str | None) -> dict:
         out.unlink()
     load_before = [round(x, 2) for x in os.getloadavg()]
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # Run from the work folder: `python -m` puts the current folder first on sys.path, before PYTHONPATH.
+    proc = subprocess.Popen(cmd, env=env, cwd=out.parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
     err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started

@@ -11,7 +11,6 @@ import logging
 import os
 import sys
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import IO, Iterator
 
@@ -27,7 +26,10 @@ log = logging.getLogger("textclass.inference")
 
 STDIO = "-"
 DEFAULT_TEXT_COLUMN = "text"
-CHUNK_ROWS = 2048  # rows read, predicted and written at a time: memory is bounded by one chunk, not the file
+# A chunk (read, predicted and written at once) ends at whichever comes first, so memory is bounded by one
+# chunk, not by the file, with short texts and with whole documents alike.
+CHUNK_ROWS = 2048
+CHUNK_CHARS = 4_000_000
 
 
 @dataclass
@@ -72,8 +74,9 @@ def choose_text_column(available: list[str], text_column: str | None, trained_on
 
 
 def predict_stream(classifier, reader: RowReader, sink: IO[str], *, output_format: str, spec: RowSpec,
-                   text_column: str | None = None, chunk_rows: int = CHUNK_ROWS, batch_size: int | None = None,
-                   device: str | None = None, progress: bool = False, total_bytes: int | None = None) -> StreamSummary:
+                   text_column: str | None = None, chunk_rows: int = CHUNK_ROWS, chunk_chars: int = CHUNK_CHARS,
+                   batch_size: int | None = None, device: str | None = None, progress: bool = False,
+                   total_bytes: int | None = None) -> StreamSummary:
     """Predict every row of ``reader`` and write it to ``sink`` in ``output_format``, one chunk at a time."""
     trained_on = (classifier.data_columns or {}).get("text_column")
     rows = iter(reader)
@@ -90,8 +93,9 @@ def predict_stream(classifier, reader: RowReader, sink: IO[str], *, output_forma
     summary = StreamSummary(0, 0, column, output_format)
     bar = tqdm(total=total_bytes, unit="B", unit_scale=True, disable=not progress, desc="predict")
     with bar, _quiet("textclass.text"):
-        for chunk in _chunks(rows if first is None else _prepend(first, rows), chunk_rows):
-            texts = [_text_of(row, column, reader.name, predicted) for row in chunk]
+        with_texts = ((row, _text_of(row, column, reader.name, predicted))
+                      for row in (rows if first is None else _prepend(first, rows)))
+        for chunk, texts in _chunks(with_texts, chunk_rows, chunk_chars):
             proba = classifier.predict_proba(texts, batch_size=batch_size, device=device)
             predictions = spec.rows(texts, proba)
             merged = [Row(row.number, {**row.fields, **prediction}) for row, prediction in zip(chunk, predictions)]
@@ -113,7 +117,8 @@ def predict_stream(classifier, reader: RowReader, sink: IO[str], *, output_forma
 def predict_file(classifier, input: str | os.PathLike, output: str | os.PathLike = STDIO, *,
                  input_format: str | None = None, output_format: str | None = None, text_column: str | None = None,
                  top_k: int = 0, probabilities: bool = False, digits: int | None = 4, prefix: str = "",
-                 overwrite: bool = False, chunk_rows: int = CHUNK_ROWS, batch_size: int | None = None,
+                 overwrite: bool = False, chunk_rows: int = CHUNK_ROWS, chunk_chars: int = CHUNK_CHARS,
+                 batch_size: int | None = None,
                  device: str | None = None, progress: bool = False) -> StreamSummary:
     """Predict every row of ``input`` (a path, or ``"-"`` for stdin) into ``output`` (a path, or ``"-"``).
 
@@ -131,7 +136,8 @@ def predict_file(classifier, input: str | os.PathLike, output: str | os.PathLike
         reader = open_reader(CountingLines(stream, "<stdin>" if input == STDIO else input), input_format)
         _check_collisions(reader, spec)
         arguments = dict(output_format=output_format, spec=spec, text_column=text_column, chunk_rows=chunk_rows,
-                         batch_size=batch_size, device=device, progress=progress, total_bytes=total_bytes)
+                         chunk_chars=chunk_chars, batch_size=batch_size, device=device, progress=progress,
+                         total_bytes=total_bytes)
         if output == STDIO:
             return predict_stream(classifier, reader, sys.stdout, **arguments)
         with atomic_open(output, newline="") as sink:
@@ -186,9 +192,17 @@ def _prepend(first: Row, rest: Iterator[Row]) -> Iterator[Row]:
     yield from rest
 
 
-def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
-    while chunk := list(islice(rows, size)):
-        yield chunk
+def _chunks(rows: Iterator[tuple[Row, str]], max_rows: int, max_chars: int) -> Iterator[tuple[list[Row], list[str]]]:
+    chunk, texts, chars = [], [], 0
+    for row, text in rows:
+        chunk.append(row)
+        texts.append(text)
+        chars += len(text)
+        if len(chunk) >= max_rows or chars >= max_chars:
+            yield chunk, texts
+            chunk, texts, chars = [], [], 0
+    if chunk:
+        yield chunk, texts
 
 
 @contextlib.contextmanager
