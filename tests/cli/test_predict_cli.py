@@ -17,14 +17,6 @@ def loaded(run):
     return TextClassifier.load(run)
 
 
-def assert_clean_failure(result, *fragments):
-    assert result.code != 0
-    assert "Traceback" not in result.err
-    assert result.err.strip().splitlines()[-1].startswith("error: ")
-    for fragment in fragments:
-        assert fragment in result.err, (fragment, result.err)
-
-
 def test_texts_on_the_command_line(cli, run, loaded):
     texts = ["we talked about the coach and the match", "the recipe: bake the sauce",
              "This movie was absolutely fantastic!"]
@@ -109,7 +101,7 @@ def test_the_run_remembers_the_text_column(cli, run, loaded, topic_files, topics
     assert [row["label"] for row in rows] == loaded.predict(topics[1].texts)
 
 
-def test_an_existing_output_needs_overwrite(cli, run, topic_files, tmp_path):
+def test_an_existing_output_needs_overwrite(assert_clean_failure, cli, run, topic_files, tmp_path):
     out = tmp_path / "out.csv"
     out.write_text("my notes\n")
     assert_clean_failure(cli("predict", run, "--input", topic_files["test_csv"], "--output", out),
@@ -119,7 +111,7 @@ def test_an_existing_output_needs_overwrite(cli, run, topic_files, tmp_path):
     assert out.read_text().startswith("id,body,queue,label,")
 
 
-def test_a_label_column_in_the_input_needs_a_prefix(cli, run, writers, tmp_path):
+def test_a_label_column_in_the_input_needs_a_prefix(assert_clean_failure, cli, run, writers, tmp_path):
     source = writers.csv(tmp_path / "in.csv", ["text", "label"], [("goal", "sports")])
     assert_clean_failure(cli("predict", run, "--input", source, "--output", tmp_path / "out.csv"),
                          "in.csv", "field 'label'", "prefix")
@@ -138,19 +130,19 @@ def test_unlabeled_input_with_the_default_text_column(cli, run, writers, tmp_pat
         assert [row["label"] for row in csv.DictReader(f)] == ["sports", "finance"]
 
 
-def test_texts_and_input_are_exclusive(cli, run, topic_files):
+def test_texts_and_input_are_exclusive(assert_clean_failure, cli, run, topic_files):
     assert_clean_failure(cli("predict", run), "--input")
     assert_clean_failure(cli("predict", run, "text", "--input", topic_files["test_csv"]), "--input")
 
 
-def test_missing_or_incomplete_run(cli, tmp_path):
+def test_missing_or_incomplete_run(assert_clean_failure, cli, tmp_path):
     assert_clean_failure(cli("predict", tmp_path / "nothing", "hello"), "no such run directory")
     (tmp_path / "half").mkdir()
     (tmp_path / "half" / "config.json").write_text("{}")
     assert_clean_failure(cli("predict", tmp_path / "half", "hello"), "not a complete textclass run")
 
 
-def test_bad_input_file(cli, run, topic_files, writers, tmp_path):
+def test_bad_input_file(assert_clean_failure, cli, run, topic_files, writers, tmp_path):
     assert_clean_failure(cli("predict", run, "--input", tmp_path / "none.csv"), "none.csv", "no such file")
     no_text = writers.csv(tmp_path / "no_text.csv", ["id", "msg"], [(1, "goal")])
     assert_clean_failure(cli("predict", run, "--input", no_text), "no_text.csv", "no column 'text'",
