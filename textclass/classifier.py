@@ -290,8 +290,8 @@ class TextClassifier:
         return torch.softmax(torch.from_numpy(self._logits(texts, batch_size, device)), dim=1).numpy()
 
     def predict(self, texts: Iterable[str], batch_size: int | None = None, device: str | None = None) -> list[str]:
-        proba = self.predict_proba(texts, batch_size, device)
-        return [self.labels_[i] for i in proba.argmax(1)]
+        # Softmax keeps the order of scores: no probabilities needed (nor their texts x classes copy).
+        return [self.labels_[i] for i in self._logits(texts, batch_size, device).argmax(1)]
 
     @torch.no_grad()
     def explain(self, texts: Iterable[str], batch_size: int = 256) -> list[list[tuple[str, float]]]:
