@@ -52,7 +52,8 @@ class TrainingConfig:
                                    high_open=True)
     class_balance: str = option("auto", "shift decisions towards rare classes by a share of each class's log "
                                         "prior, chosen on validation: auto does so when the largest class has 3x "
-                                        "the examples of the smallest, on always, off never", choices=("auto", "on", "off"))
+                                        "the examples of the smallest and that one at least 10, on always, off "
+                                        "never", choices=("auto", "on", "off"))
     seed: int = option(0, "seed for splits, sampling and initialisation")
     device: str = option("auto", "auto (CUDA when present), cpu, cuda, cuda:1 ...")
     progress: bool = option(True, "progress bars")
