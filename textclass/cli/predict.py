@@ -48,7 +48,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         for row in rows:
             extra = "".join(f"\t{k}={v:.4f}" for k, v in row.items() if k.startswith("p_"))
-            print(f"{row['label']}\t{row['confidence']:.4f}{extra}\t{_preview(row['text'])}")
+            if "labels" in row:
+                chosen = " ".join(f"{label}={p:.4f}" for label, p in zip(row["labels"], row["confidences"]))
+                print(f"{chosen or '(no label)'}{extra}\t{_preview(row['text'])}")
+            else:
+                print(f"{row['label']}\t{row['confidence']:.4f}{extra}\t{_preview(row['text'])}")
     return 0
 
 
@@ -58,15 +62,27 @@ def _predict_rows(clf: TextClassifier, texts: list[str], args) -> list[dict]:
     for start in range(0, len(texts), CHUNK):
         chunk = texts[start : start + CHUNK]
         proba = clf.predict_proba(chunk, batch_size=args.batch_size, device=args.device)
-        for text, p in zip(chunk, proba):
-            best = int(p.argmax())
-            row = {"text": text, "label": clf.labels_[best], "confidence": float(p[best])}
+        label_sets = clf.label_sets(proba) if clf.multi_label else None
+        for k, (text, p) in enumerate(zip(chunk, proba)):
+            if label_sets is not None:
+                # The set, and each chosen label's own probability (labels are independent: no single confidence).
+                chosen = label_sets[k]
+                row = {"text": text, "labels": chosen,
+                       "confidences": [float(p[clf.labels_.index(label)]) for label in chosen]}
+            else:
+                best = int(p.argmax())
+                row = {"text": text, "label": clf.labels_[best], "confidence": float(p[best])}
             if args.probabilities:
                 row.update({f"p_{label}": float(v) for label, v in zip(clf.labels_, p)})
             rows.append(row)
         bar.update(len(chunk))
     bar.close()
     return rows
+
+
+def _flat(row: dict) -> dict:
+    """A CSV cell holds a multi-label row's lists joined with '|' (what --label-separator '|' reads back)."""
+    return {key: "|".join(map(str, value)) if isinstance(value, list) else value for key, value in row.items()}
 
 
 def _preview(text: str, width: int = 60) -> str:
@@ -83,7 +99,7 @@ def _write(path: Path, rows: list[dict]) -> None:
         if suffix == ".csv":
             writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["text", "label", "confidence"])
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows(_flat(row) for row in rows)
         else:
             for row in rows:
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 from ..batching import EncodedSplit, iterate_batches
 from ..errors import ConfigError
 from .device import autocast_for, resolve_device, seed_everything
+from .objectives import OBJECTIVES, Objective
 from .schedules import SCHEDULES, build_schedule
 
 log = logging.getLogger("textclass.training")
@@ -97,7 +98,7 @@ def _model_threads(fn):
 
 @_model_threads
 def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | None, cfg: TrainingConfig,
-                pad_id: int = 0) -> TrainingResult:
+                pad_id: int = 0, objective: Objective = OBJECTIVES["single_label"]) -> TrainingResult:
     """Trains in place; on return the model holds the weights of the best validation epoch."""
     seed_everything(cfg.seed)
     device = resolve_device(cfg.device)
@@ -113,7 +114,6 @@ def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | Non
         # Worth a warning: a model whose default relies on early stopping (the cnn) then runs its whole budget.
         log.warning("no validation data, so early stopping (patience) and the plateau schedule, which read "
                     "validation scores, are off: all %d epochs run and the last is kept", cfg.epochs)
-    loss_fn = nn.CrossEntropyLoss()
     rng = np.random.default_rng(cfg.seed)
     result, best_value, best_state, stale = TrainingResult(), None, None, 0
 
@@ -128,7 +128,7 @@ def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | Non
             batch = batch.to(device)
             with autocast():
                 logits = model(batch)
-                loss = loss_fn(logits.float(), batch.labels)
+                loss = objective.loss(logits.float(), batch.labels)
             # Each step averages over its batches; an epoch's last group may hold fewer than grad_accum_steps.
             group_start = i - i % cfg.grad_accum_steps
             group = min(cfg.grad_accum_steps, batches_per_epoch - group_start)
@@ -149,7 +149,7 @@ def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | Non
             n = len(batch)
             seen += n
             loss_sum += loss.item() * n
-            correct += int((logits.argmax(1) == batch.labels).sum())
+            correct += objective.exact(logits, batch.labels)
             bar.update(n)
             bar.set_postfix(loss=f"{loss_sum / seen:.4f}", refresh=False)
         bar.close()
@@ -157,7 +157,8 @@ def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | Non
         row = {"epoch": epoch, "train_loss": loss_sum / seen, "train_accuracy": correct / seen,
                "seconds": seconds, "texts_per_second": seen / seconds, "lr": optimizer.param_groups[0]["lr"]}
         if valid is not None:
-            row.update({f"valid_{k}": v for k, v in validation_scores(model, valid, cfg, pad_id, device).items()})
+            scores = validation_scores(model, valid, cfg, pad_id, device, objective)
+            row.update({f"valid_{k}": v for k, v in scores.items()})
         result.history.append(row)
         log.info(_epoch_line(row, cfg.epochs))
 
@@ -194,13 +195,10 @@ def _epoch_line(row: dict, epochs: int) -> str:
     return line + f"  |  {row['seconds']:.1f}s ({row['texts_per_second']:.0f} texts/s)"
 
 
-def validation_scores(model, split: EncodedSplit, cfg: TrainingConfig, pad_id: int, device) -> dict:
-    from ..evaluation import classification_report  # evaluation depends on nothing here; import late
-
+def validation_scores(model, split: EncodedSplit, cfg: TrainingConfig, pad_id: int, device,
+                      objective: Objective = OBJECTIVES["single_label"]) -> dict:
     logits = predict_logits(model, split, cfg.batch_size, pad_id=pad_id, device=device)
-    loss = float(nn.functional.cross_entropy(torch.from_numpy(logits), torch.from_numpy(split.labels)))
-    report = classification_report(split.labels, logits.argmax(1), list(range(logits.shape[1])))
-    return {"loss": loss, "accuracy": report["accuracy"], "macro_f1": report["macro_f1"]}
+    return objective.scores(logits, split.labels)
 
 
 @_model_threads
