@@ -246,6 +246,20 @@ def sentiment_task():
 
 
 @pytest.fixture(scope="session")
+def assert_clean_failure():
+    """Checks a CLI result: non-zero exit, one `error: ...` line last on stderr naming each fragment, no traceback."""
+
+    def check(result, *fragments):
+        assert result.code != 0
+        assert "Traceback" not in result.err
+        assert result.err.strip().splitlines()[-1].startswith("error: ")
+        for fragment in fragments:
+            assert fragment in result.err, (fragment, result.err)
+
+    return check
+
+
+@pytest.fixture(scope="session")
 def multilabel_task():
     """``make(n, seed)``: (text, label list) pairs; each of the topics cooking/finance/sports is present with
     probability 0.4, independently (so a text may have none, one or several), and shows as one of its words
