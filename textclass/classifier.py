@@ -326,7 +326,7 @@ class TextClassifier:
         sets = data.as_label_sets()
         unseen = sorted({label for labels in sets for label in labels} - set(index))
         if unseen:
-            rows = [i + 1 for i, labels in enumerate(sets) if not set(labels) <= set(index)]
+            rows = [i + 1 for i, labels in enumerate(sets) if any(label not in index for label in labels)]
             raise DataError(f"{len(rows)} rows have labels the training data never had: "
                             f"{', '.join(map(repr, unseen[:10]))} (first at example {rows[0]})",
                             path=data.origin, field="label")
