@@ -20,6 +20,9 @@ def make_reviews(n: int, seed: int) -> list[tuple[str, str]]:
     for i in range(n):
         label = ("neg", "pos")[i % 2]
         words = rng.choices(NEUTRAL, k=rng.randint(4, 12))
+        # Words seen once fall under min_freq=2 and train <unk> as neutral, as unknown words in a review are.
+        words += [f"rare{rng.randrange(100_000)}" for _ in range(rng.randint(0, 3))]
+        rng.shuffle(words)
         for _ in range(rng.randint(1, 2)):
             words.insert(rng.randrange(len(words) + 1), rng.choice(POSITIVE if label == "pos" else NEGATIVE))
         pairs.append((" ".join(words), label))
@@ -42,7 +45,7 @@ def review_run(tmp_path_factory):
     from textclass import TextClassifier
 
     clf = TextClassifier("bilstm_attn", epochs=5, batch_size=16, lr=0.01, embedding_dim=16, hidden_dim=16,
-                         attention_dim=16, num_layers=1, min_freq=1, progress=False, seed=0)
+                         attention_dim=16, num_layers=1, min_freq=2, progress=False, seed=0)
     clf.fit(make_reviews(200, seed=1))
     return clf.save(tmp_path_factory.mktemp("serve") / "review-run", metrics=clf.evaluate(make_reviews(60, seed=2)))
 
