@@ -73,6 +73,7 @@ class TorchPredictor:
         import torch
 
         from ..classifier import TextClassifier
+        from ..models import TokenAttention
 
         if threads is not None:
             if threads < 1:
@@ -81,15 +82,8 @@ class TorchPredictor:
         self.classifier = TextClassifier.load(run_dir)
         self.labels = list(self.classifier.labels_)
         directory, config, _ = artifact.read_run(run_dir)
-        self._explains = self._can_explain()
+        self._explains = isinstance(self.classifier.model_, TokenAttention)
         self._metadata = run_metadata(directory, config, self.labels, explains=self._explains)
-
-    def _can_explain(self) -> bool:
-        try:
-            self.classifier.explain(["a"])
-        except ConfigError:  # the classifier's own answer for models without token weights
-            return False
-        return True
 
     @property
     def explains(self) -> bool:
