@@ -54,9 +54,9 @@ def test_empty_text_is_flagged_not_rejected(client):
     assert all(p["label"] in LABELS for p in body["predictions"])
 
 
-def test_explain_is_ignored_for_a_model_that_cannot(client):
+def test_explain_asked_of_a_model_that_cannot_says_null(client):
     body = client.post("/v1/predict", json={"text": "oven", "explain": True}).json()
-    assert "tokens" not in body["predictions"][0]
+    assert body["predictions"][0]["tokens"] is None
     assert client.get("/v1/metadata").json()["explains"] is False
 
 
@@ -149,6 +149,11 @@ def test_metrics_count_requests_latency_batches_and_errors(client):
     assert lines['textclass_request_latency_seconds_count{endpoint="/v1/predict"}'] >= 2
     assert lines["textclass_batch_size_texts_count"] >= 1 and lines["textclass_batch_size_texts_sum"] >= 2
     assert lines["textclass_texts_predicted_total"] >= 2
+    client.get("/static/app.js")
+    client.get("/no/such/page")
+    text = client.get("/metrics").text
+    assert 'textclass_requests_total{endpoint="/static",method="GET",status="200"}' in text
+    assert 'textclass_requests_total{endpoint="unmatched",method="GET",status="404"}' in text
     assert "# TYPE textclass_prediction_errors_total counter" in text
 
 

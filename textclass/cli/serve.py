@@ -41,6 +41,9 @@ def add_parser(sub) -> None:
                    help=f"UTF-8 bytes per text, else 413 (default {defaults.max_text_bytes})")
     g.add_argument("--max-body-bytes", type=int, default=defaults.max_body_bytes, metavar="B",
                    help=f"bytes per request body, else 413 (default {defaults.max_body_bytes})")
+    g.add_argument("--explain-max-texts", type=int, default=defaults.explain_max_texts, metavar="N",
+                   help=f"texts per request that may ask for token weights, else 413 (default "
+                        f"{defaults.explain_max_texts})")
     g.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"),
                    help="uvicorn's log level (default info)")
     p.set_defaults(run=run)
@@ -60,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--threads must be at least 1, got {args.threads}")
     config = ServeConfig(max_batch_size=args.max_batch_size, max_wait_ms=args.max_wait_ms,
                          max_texts=args.max_texts, max_text_bytes=args.max_text_bytes,
-                         max_body_bytes=args.max_body_bytes)
+                         max_body_bytes=args.max_body_bytes, explain_max_texts=args.explain_max_texts)
     threads = args.threads or default_threads(args.workers)
     server = dict(host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     if args.workers == 1:

@@ -79,6 +79,8 @@ def build_app(predictor: Predictor, config: ServeConfig) -> FastAPI:
             }
             if result.explanations is not None:
                 prediction["tokens"] = [(token, round(weight, 6)) for token, weight in result.explanations[i]]
+            elif body.explain:  # asked of a model that cannot explain: said so, not left out
+                prediction["tokens"] = None
             predictions.append(prediction)
         return JSONResponse({"model": model_info, "predictions": predictions})
 
@@ -134,7 +136,7 @@ def build_app(predictor: Predictor, config: ServeConfig) -> FastAPI:
 
     paths = frozenset(route.path for route in app.routes)
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
-    app.add_middleware(RequestMetrics, metrics=metrics, paths=paths)  # added last: outermost, sees every answer
+    app.add_middleware(RequestMetrics, metrics=metrics, paths=paths, mounts=("/static",))  # added last: outermost, sees every answer
     return app
 
 

@@ -66,10 +66,11 @@ class RequestMetrics:
     """Counts every HTTP request by endpoint (the route's path template, so ids in paths never explode the
     label set), method and status, and observes its latency; an exception that escapes the app counts as 500.
     A request answered before routing (a 413 from ``BodyLimit``) counts under its path when that is one of
-    ``paths``, else under "unmatched"."""
+    ``paths``; a file under a mounted folder under the mount's path; anything else under "unmatched"."""
 
-    def __init__(self, app, metrics: ServiceMetrics, paths: frozenset[str]):
+    def __init__(self, app, metrics: ServiceMetrics, paths: frozenset[str], mounts: tuple[str, ...] = ()):
         self.app, self.metrics, self.paths = app, metrics, paths
+        self.mounts = tuple((mount, mount + "/") for mount in mounts)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -85,9 +86,12 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            route = scope.get("route")
-            if route is not None:
-                endpoint = route.path
-            else:
-                endpoint = scope["path"] if scope["path"] in self.paths else "unmatched"
-            self.metrics.observe_request(endpoint, scope["method"], status, time.perf_counter() - start)
+            self.metrics.observe_request(self._endpoint(scope), scope["method"], status, time.perf_counter() - start)
+
+    def _endpoint(self, scope) -> str:
+        route, path = scope.get("route"), scope["path"]
+        if route is not None:
+            return route.path
+        if path in self.paths:
+            return path
+        return next((mount for mount, prefix in self.mounts if path.startswith(prefix)), "unmatched")

@@ -40,8 +40,8 @@ class TextPrediction(BaseModel):
     top_k: list[LabelProbability]
     empty: bool = Field(description="the text is empty or only whitespace: the answer reflects the model's prior, "
                                     "not the text")
-    tokens: list[tuple[str, float]] | None = Field(None, description="(token, weight) pairs, when `explain` was "
-                                                                     "asked and the model can explain")
+    tokens: list[tuple[str, float]] | None = Field(None, description="(token, weight) pairs when `explain` was "
+                                                                     "asked; null if the model cannot explain")
 
 
 class ModelInfo(BaseModel):
