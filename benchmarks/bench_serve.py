@@ -5,7 +5,9 @@ For each configuration a fresh server is started (`python -m textclass serve RUN
 up, then driven by `wrk` (a C load generator, so the client costs little of the shared CPU; Debian package
 `wrk`) with one single-text request per call, the texts cycling through a fixed sample of IMDB test reviews.
 Reported: requests/s, latency percentiles (wrk's, over every request), errors (socket errors and non-2xx),
-the mean batch size (from the server's own /metrics), and the server's RSS sampled once a second.
+the mean batch size (from the server's own /metrics), the server's RSS sampled once a second, and the CPU
+time the server used per request (user + system): on a machine shared with other jobs, throughput says how
+much CPU the server was given, CPU per request says what the server costs.
 
     TEXTCLASS_DATA=../shared/datasets python benchmarks/bench_serve.py --run runs/imdb --duration 30
     python benchmarks/bench_serve.py --run runs/imdb --configs batched --connections 16 --duration 300 \\
@@ -108,9 +110,15 @@ class RssSampler(threading.Thread):
         self.samples: list[tuple[float, float]] = []
         self.stopped = threading.Event()
 
+    def processes(self):
+        return [self.process, *self.process.children(recursive=True)]
+
     def rss_mb(self) -> float:
-        processes = [self.process, *self.process.children(recursive=True)]
-        return sum(p.memory_info().rss for p in processes) / 2**20
+        return sum(p.memory_info().rss for p in self.processes()) / 2**20
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server's processes so far: what a request costs, whatever the load."""
+        return sum(sum(p.cpu_times()[:2]) for p in self.processes())
 
     def run(self):
         start = time.monotonic()
@@ -163,10 +171,12 @@ def bench_config(name: str, args, script: Path) -> dict:
         before = batch_stats(url)
         load_before = [round(x, 2) for x in os.getloadavg()]
         sampler = RssSampler(server.pid)
+        cpu_before = sampler.cpu_seconds()
         sampler.start()
         result = run_wrk(url, script, connections=args.connections, threads=args.wrk_threads, seconds=args.duration)
         sampler.stopped.set()
         sampler.join()
+        cpu = sampler.cpu_seconds() - cpu_before
         after = batch_stats(url)
         rss = [mb for _, mb in sampler.samples]
         passes = after["passes"] - before["passes"]
@@ -174,6 +184,8 @@ def bench_config(name: str, args, script: Path) -> dict:
         return {
             "config": name, "serve_flags": CONFIGS[name], "workers": args.workers, "connections": args.connections,
             "wrk_threads": args.wrk_threads, **result,
+            "server_cpu_s": round(cpu, 2), "server_cores_used": round(cpu / result["seconds"], 2),
+            "server_cpu_ms_per_request": round(1000 * cpu / result["requests"], 3) if result["requests"] else None,
             "forward_passes": int(passes), "mean_batch_size": round(texts / passes, 2) if passes else None,
             "rss_mb": {"first": rss[0], "last": rss[-1], "max": max(rss), "min": min(rss)},
             "rss_series": sampler.samples if args.keep_series else None,
