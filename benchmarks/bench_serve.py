@@ -100,14 +100,15 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 120) -> N
 
 
 class RssSampler(threading.Thread):
-    """The server's resident memory (its process and any worker children), once per ``interval`` seconds."""
+    """Once per ``interval`` seconds: the server's resident memory (its process and any worker children) and
+    how many texts it has predicted so far (its /metrics), so a stall or a leak shows where it happened."""
 
-    def __init__(self, pid: int, interval: float = 1.0):
+    def __init__(self, pid: int, url: str, interval: float = 1.0):
         super().__init__(daemon=True)
         import psutil
 
-        self.process, self.interval = psutil.Process(pid), interval
-        self.samples: list[tuple[float, float]] = []
+        self.process, self.url, self.interval = psutil.Process(pid), url, interval
+        self.samples: list[tuple[float, float, int]] = []
         self.stopped = threading.Event()
 
     def processes(self):
@@ -123,7 +124,8 @@ class RssSampler(threading.Thread):
     def run(self):
         start = time.monotonic()
         while not self.stopped.is_set():
-            self.samples.append((round(time.monotonic() - start, 1), round(self.rss_mb(), 1)))
+            predicted = int(batch_stats(self.url)["texts"])
+            self.samples.append((round(time.monotonic() - start, 1), round(self.rss_mb(), 1), predicted))
             self.stopped.wait(self.interval)
 
 
@@ -167,13 +169,15 @@ def bench_config(name: str, args, script: Path) -> dict:
                str(args.workers), "--log-level", "warning", *CONFIGS[name]]
     if args.threads:
         command += ["--threads", str(args.threads)]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # The server's output goes to a file: a pipe nobody reads would fill up and stall the server mid-run.
+    log = open(args.server_log, "a")
+    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_healthy(url, server)
         run_wrk(url, script, connections=args.connections, threads=args.wrk_threads, seconds=args.warmup)
         before = batch_stats(url)
         load_before = [round(x, 2) for x in os.getloadavg()]
-        sampler = RssSampler(server.pid)
+        sampler = RssSampler(server.pid, url)
         cpu_before = sampler.cpu_seconds()
         sampler.start()
         result = run_wrk(url, script, connections=args.connections, threads=args.wrk_threads, seconds=args.duration)
@@ -181,7 +185,7 @@ def bench_config(name: str, args, script: Path) -> dict:
         sampler.join()
         cpu = sampler.cpu_seconds() - cpu_before
         after = batch_stats(url)
-        rss = [mb for _, mb in sampler.samples]
+        rss = [mb for _, mb, _ in sampler.samples]
         passes = after["passes"] - before["passes"]
         texts = after["texts"] - before["texts"]
         return {
@@ -200,6 +204,7 @@ def bench_config(name: str, args, script: Path) -> dict:
             server.wait(20)
         except subprocess.TimeoutExpired:
             server.kill()
+        log.close()
 
 
 def main() -> None:
@@ -215,6 +220,7 @@ def main() -> None:
     parser.add_argument("--texts", type=int, default=500, help="IMDB test reviews cycled through as request texts")
     parser.add_argument("--keep-series", action="store_true", help="store every RSS sample (for the soak)")
     parser.add_argument("--out", default="benchmarks/results/serve.json")
+    parser.add_argument("--server-log", default="/tmp/bench_serve_server.log", help="where the servers' output goes")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("this benchmark drives the server with wrk: apt-get install wrk")

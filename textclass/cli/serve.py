@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import tempfile
 
@@ -70,7 +71,11 @@ def run(args: argparse.Namespace) -> int:
         from ..serve.app import create_app
 
         # Loaded here, before the server starts: a bad run is one clear error line and exit 2.
-        uvicorn.run(create_app(args.run_dir, threads=threads, **config.to_dict()), **server)
+        app = create_app(args.run_dir, threads=threads, **config.to_dict())
+        # Prediction logs what it encoded at INFO (useful once in a batch job, a line per forward pass here);
+        # worker processes (--workers > 1) never set up those INFO lines in the first place.
+        logging.getLogger("textclass").setLevel(logging.WARNING)
+        uvicorn.run(app, **server)
         return 0
     from .. import artifact
 
