@@ -55,9 +55,11 @@ def run(args: argparse.Namespace) -> int:
     check_target(args.out)  # refuse an unusable --out now, not after training
     splits = load_splits(args.data, train=args.train, valid=args.valid, test=args.test, data_dir=args.data_dir,
                          text_column=args.text_column, label_column=args.label_column, skip_empty=args.skip_empty,
-                         limit=args.limit, seed=cfg.seed)
+                         limit=args.limit, seed=cfg.seed, progress=cfg.progress)
     _check_test_labels(splits)
     clf.fit(splits.train, valid=splits.valid)
+    if args.text_column or args.label_column:
+        clf.data_columns = {"text_column": args.text_column, "label_column": args.label_column}
     metrics = None
     if splits.test is not None:
         metrics = clf.evaluate(splits.test, device=cfg.device)
