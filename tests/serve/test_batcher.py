@@ -36,6 +36,8 @@ class Recorder:
 
     def explain(self, texts):
         self.explained.append(list(texts))
+        if "unexplainable" in texts:
+            raise RuntimeError("cannot explain")
         return [[(t, 1.0)] for t in texts]
 
     def metadata(self):
@@ -159,6 +161,28 @@ def test_explanations_are_computed_in_the_same_pass_for_the_requests_that_ask():
     plain, explained = run(scenario())
     assert model.explained == [["e1", "e2"]]
     assert plain.explanations is None and explained.explanations == [[("e1", 1.0)], [("e2", 1.0)]]
+
+
+def test_a_failing_explanation_fails_only_the_requests_that_asked_for_one():
+    model = Recorder()
+
+    async def scenario():
+        batcher = MicroBatcher(model, max_batch_size=8, max_wait_ms=20)
+        batcher.start()
+        model.hold.clear()
+        first = asyncio.ensure_future(batcher.predict(["0"]))
+        await _wait_for(model.entered)
+        plain = asyncio.ensure_future(batcher.predict(["p"]))
+        explained = asyncio.ensure_future(batcher.predict(["unexplainable"], explain=True))
+        await _until_queued(batcher, 2)
+        model.hold.set()
+        await first
+        results = await asyncio.gather(plain, explained, return_exceptions=True)
+        batcher.stop()
+        return results
+
+    plain, explained = run(scenario())
+    assert plain.probabilities[0, 0] == 1.0 and isinstance(explained, RuntimeError)
 
 
 def test_stop_finishes_what_is_queued():

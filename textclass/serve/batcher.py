@@ -108,21 +108,32 @@ class MicroBatcher:
         texts = [text for request in batch for text in request.texts]
         try:
             probabilities = self.predictor.predict_proba(texts)
-            wanted = [text for request in batch if request.explain for text in request.texts]
-            explanations = iter(self.predictor.explain(wanted) if wanted else [])
         except Exception as exc:  # every request of the batch gets the error; the thread carries on
             for request in batch:
                 request.loop.call_soon_threadsafe(_fail, request.future, exc)
             return
         if self.on_batch is not None:
             self.on_batch(len(texts))
+        explanations, explain_error = self._explain(batch)
         start = 0
         for request in batch:
             n = len(request.texts)
-            explained = [next(explanations) for _ in range(n)] if request.explain else None
-            result = Prediction(probabilities[start : start + n], explained)
-            request.loop.call_soon_threadsafe(_succeed, request.future, result)
+            if request.explain and explain_error is not None:  # only the requests that asked share its failure
+                request.loop.call_soon_threadsafe(_fail, request.future, explain_error)
+            else:
+                explained = [next(explanations) for _ in range(n)] if request.explain else None
+                result = Prediction(probabilities[start : start + n], explained)
+                request.loop.call_soon_threadsafe(_succeed, request.future, result)
             start += n
+
+    def _explain(self, batch: list[_Request]):
+        wanted = [text for request in batch if request.explain for text in request.texts]
+        if not wanted:
+            return iter(()), None
+        try:
+            return iter(self.predictor.explain(wanted)), None
+        except Exception as exc:
+            return iter(()), exc
 
 
 # A client that disconnects cancels its request's future; setting a cancelled future would raise.
