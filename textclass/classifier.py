@@ -75,6 +75,10 @@ class TextClassifier:
     ``get_params``/``set_params`` follow scikit-learn, so ``TextClassifier(**clf.get_params())`` is a clone.
     """
 
+    # Where the training texts and labels came from ({"text_column": ..., "label_column": ...}), saved in
+    # config.json so that prediction on files of the same shape finds the text column by itself.
+    data_columns: dict | None = None
+
     def __init__(self, model: str = DEFAULT_MODEL, *, augment=None, **settings):
         self.model = model
         self.augment = augment
@@ -253,10 +257,12 @@ class TextClassifier:
             return np.zeros((0, len(self.labels_)), dtype=np.float32)
         split = self._encode(data, data.origin)
         target = resolve_device(device or "cpu")
+        batch_size = batch_size or PREDICT_BATCH_SIZE
+        if target.type == "cpu":  # where the model lives between calls; moving it costs even when a no-op
+            return predict_logits(self.model_, split, batch_size, pad_id=self._pad_id(), device=target)
         self.model_.to(target)
         try:
-            return predict_logits(self.model_, split, batch_size or PREDICT_BATCH_SIZE, pad_id=self._pad_id(),
-                                  device=target)
+            return predict_logits(self.model_, split, batch_size, pad_id=self._pad_id(), device=target)
         finally:
             self.model_.to("cpu")
 
@@ -347,6 +353,7 @@ class TextClassifier:
             "training": self.training_config(self.task_).to_dict(),
             "best_epoch": self.best_epoch_,
             "augment": None if self.augment is None else resolve_augmentation(self.augment).record(),
+            **({"data": self.data_columns} if self.data_columns else {}),
         }
         if self.multi_label:
             config["label_thresholds"] = {label: float(t) for label, t in zip(self.labels_, self.thresholds_)}
@@ -380,6 +387,7 @@ class TextClassifier:
         clf.model_.eval()
         clf.history_ = artifact.read_json(directory / "history.json") if (directory / "history.json").exists() else []
         clf.best_epoch_ = config.get("best_epoch")
+        clf.data_columns = config.get("data")  # absent in runs saved before it was recorded
         return clf
 
 

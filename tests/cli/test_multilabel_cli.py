@@ -42,18 +42,22 @@ def test_predict_prints_the_label_set(multilabel_run, cli):
     assert second.startswith("sports=") and "cooking" not in second and second.endswith("\ta league goal")
 
 
-def test_predict_files_hold_lists_in_jsonl_and_joined_sets_in_csv(multilabel_run, cli, tmp_path):
+def test_predict_files_hold_label_lists(multilabel_run, cli, tmp_path):
     run, _, files = multilabel_run
     out = tmp_path / "p.jsonl"
     assert cli("predict", run, "--input", files["test"], "--output", out, "--probabilities").code == 0
     row = json.loads(out.read_text().splitlines()[0])
     assert isinstance(row["labels"], list) and len(row["confidences"]) == len(row["labels"])
-    assert {"p_cooking", "p_finance", "p_sports"} <= set(row)
+    assert {"p_cooking", "p_finance", "p_sports", "text", "tags"} <= set(row)
     out_csv = tmp_path / "p.csv"
     assert cli("predict", run, "--input", files["test"], "--output", out_csv).code == 0
     with open(out_csv, newline="") as f:
         first = next(csv.DictReader(f))
-    assert set(first["labels"].split("|")) <= {"cooking", "finance", "sports"}
+    assert set(json.loads(first["labels"])) <= {"cooking", "finance", "sports"}
+    out_lines = tmp_path / "p.txt"
+    assert cli("predict", run, "--input", files["test"], "--output", out_lines).code == 0
+    assert all(set(line.split("|")) <= {"cooking", "finance", "sports", ""}
+               for line in out_lines.read_text().splitlines())
 
 
 def test_evaluate_a_saved_multi_label_run(multilabel_run, cli, tmp_path):
