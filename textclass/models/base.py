@@ -20,6 +20,7 @@ from torch import nn
 if TYPE_CHECKING:
     from ..batching import Batch
     from ..data.shape import DataShape
+    from ..training.objectives import Objective
     from ..text.base import Encoder
 
 InputFormat = Literal["padded", "bag"]
@@ -36,13 +37,11 @@ class TextModel(nn.Module):
     def forward(self, batch: "Batch") -> torch.Tensor:  # pragma: no cover - every family defines it
         raise NotImplementedError
 
-    def training_loss(self, batch: "Batch") -> tuple[torch.Tensor, torch.Tensor]:
-        """(mean loss, predicted class per text) of one training batch: cross-entropy over ``forward``'s logits.
-
-        Families whose training objective is not the full softmax (a sampled one over many classes) override it.
-        """
-        logits = self(batch).float()
-        return nn.functional.cross_entropy(logits, batch.labels), logits.argmax(1)
+    def training_loss(self, batch: "Batch", objective: "Objective") -> tuple[torch.Tensor, int]:
+        """(mean loss, texts predicted exactly right) of one training batch: ``objective`` over ``forward``'s
+        logits. Families that score only part of the classes while training (sampled softmax) override it."""
+        logits = self(batch)
+        return objective.loss(logits.float(), batch.labels), objective.exact(logits, batch.labels)
 
     def configure_optimizer(self, lr: float, weight_decay: float) -> torch.optim.Optimizer:
         """The optimizer training uses; families with sparse embeddings or parameter groups override it."""

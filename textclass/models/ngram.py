@@ -116,10 +116,12 @@ class NgramClassifier(TextModel):
         if self.training:
             return self._member_scores(bags, None)
         logits = torch.einsum("bmw,mwc->bmc", bags, self.head_weight) + self.head_bias
-        # The members' averaged log-probabilities: a normalised geometric mean of their predictions.
-        return torch.log_softmax(logits, dim=-1).mean(1)
+        # The members' averaged logits. Under softmax that is their normalised geometric mean (each member's
+        # log-normaliser is the same for every class and cancels); under per-label sigmoids (multi-label),
+        # the geometric mean of their odds.
+        return logits.mean(1)
 
-    def training_loss(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
+    def training_loss(self, batch, objective) -> tuple[torch.Tensor, int]:
         """Cross-entropy of each text under the one member it was dealt to; with many classes, over a sample.
 
         Above ``SAMPLED_ABOVE`` classes only the batch's own classes and ``SAMPLED_NEGATIVES`` others drawn at
@@ -127,14 +129,14 @@ class NgramClassifier(TextModel):
         those columns only, so a step costs about the same at 20,000 classes as at 2,000.
         """
         bags, classes = self._bags(batch), self.head_weight.shape[-1]
-        if classes <= SAMPLED_ABOVE:
+        if classes <= SAMPLED_ABOVE or batch.labels.ndim != 1:  # label sets (multi-label) score every label
             logits = self._member_scores(bags, None)
-            return nn.functional.cross_entropy(logits.float(), batch.labels), logits.argmax(1)
+            return objective.loss(logits.float(), batch.labels), objective.exact(logits, batch.labels)
         drawn = torch.randint(classes, (SAMPLED_NEGATIVES,), device=bags.device)
         columns = torch.unique(torch.cat((batch.labels, drawn)))  # sorted, so labels are found by bisection
         scores = self._member_scores(bags, columns).float()
         loss = nn.functional.cross_entropy(scores, torch.searchsorted(columns, batch.labels))
-        return loss, columns[scores.argmax(1)]
+        return loss, int((columns[scores.argmax(1)] == batch.labels).sum())
 
     def _member_scores(self, bags: torch.Tensor, columns: torch.Tensor | None) -> torch.Tensor:
         """[texts, classes or columns]: each text scored by one member drawn at random.
