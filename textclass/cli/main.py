@@ -5,10 +5,10 @@ import argparse
 import sys
 
 from ..errors import TextclassError
-from . import datasets, embeddings, evaluate, models, predict, train
+from . import datasets, embeddings, evaluate, models, predict, train, tune
 from .common import setup_logging
 
-COMMANDS = (train, evaluate, predict, datasets, models, embeddings)
+COMMANDS = (train, evaluate, predict, datasets, models, embeddings, tune)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,6 +5,7 @@ import functools
 import logging
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Callable
 
 import numpy as np
 import torch
@@ -97,8 +98,12 @@ def _model_threads(fn):
 
 @_model_threads
 def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | None, cfg: TrainingConfig,
-                pad_id: int = 0) -> TrainingResult:
-    """Trains in place; on return the model holds the weights of the best validation epoch."""
+                pad_id: int = 0, on_epoch_end: Callable[[dict], None] | None = None) -> TrainingResult:
+    """Trains in place; on return the model holds the weights of the best validation epoch.
+
+    ``on_epoch_end(row)`` sees each epoch's figures (the history row, validation scores included) as soon as
+    they exist; an exception it raises (a tuner pruning the trial) ends training and propagates.
+    """
     seed_everything(cfg.seed)
     device = resolve_device(cfg.device)
     model.to(device)
@@ -160,6 +165,8 @@ def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | Non
             row.update({f"valid_{k}": v for k, v in validation_scores(model, valid, cfg, pad_id, device).items()})
         result.history.append(row)
         log.info(_epoch_line(row, cfg.epochs))
+        if on_epoch_end is not None:
+            on_epoch_end(dict(row))
 
         if valid is None:
             result.best_epoch = epoch
