@@ -113,12 +113,14 @@ class TextClassifier:
                 "valid_fraction": self.valid_fraction, "augment": self.augment, **self.params}
 
     # -- fitting ------------------------------------------------------------------------------------
-    def fit(self, train, valid=None, *, on_epoch_end=None) -> "TextClassifier":
+    def fit(self, train, valid=None, *, on_epoch_end=None, checkpoints=None) -> "TextClassifier":
         """Learn from ``train`` (a TextDataset, (text, label) pairs, or (texts, labels)).
 
         Without ``valid``, a stratified ``valid_fraction`` of train is held out (seeded) to choose the epoch.
         ``on_epoch_end(row)`` is called with each epoch's history row (train and validation figures); an
         exception it raises stops training and leaves fit, which is how a tuner prunes a trial.
+        ``checkpoints`` (a ``textclass.training.Checkpointer``) saves the training state as it goes and, with
+        ``resume=True``, continues a training that was killed: same data and settings, same result.
         """
         train = _as_dataset(train, "training data")
         _require_labeled(train, "training")
@@ -159,7 +161,7 @@ class TextClassifier:
         log.info("model %s: %s parameters", MODELS.canonical(self.model),
                  f"{sum(p.numel() for p in self.model_.parameters()):,}")
         result = train_model(self.model_, train_split, valid_split, self.training_config(), pad_id=self._pad_id(),
-                             on_epoch_end=on_epoch_end)
+                             on_epoch_end=on_epoch_end, checkpoints=checkpoints)
         self.history_, self.best_epoch_ = result.history, result.best_epoch
         self.model_.to("cpu").eval()  # predictions start on CPU; fit's device is a training choice
         return self

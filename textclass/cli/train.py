@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 
 from ..artifact import check_target
 from ..augment import METHODS as AUGMENT_METHODS
@@ -10,10 +11,12 @@ from ..data.selection import load_splits
 from ..errors import ConfigError, DataError
 from ..evaluation import format_report
 from ..models import MODELS
-from ..training import SCHEDULES, TrainingConfig
+from ..training import SCHEDULES, Checkpointer, TrainingConfig, checkpoint_dir_for
 from .common import add_data_flags, add_model_flags, model_params_from
 
 DEFAULT_MODEL = "ngram"
+
+log = logging.getLogger("textclass")
 
 
 def model_defaults(key: str) -> str:
@@ -59,6 +62,12 @@ def add_parser(sub) -> None:
     g.add_argument("--seed", type=int, default=0, help="seed for splits, sampling, initialisation (default 0)")
     g.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1 ...")
     g.add_argument("--no-progress", action="store_true", help="no progress bars")
+    c = p.add_argument_group("checkpoints (kept in .DIR.checkpoints/ beside --out until the run is saved)")
+    c.add_argument("--checkpoint-every", type=int, metavar="STEPS",
+                   help="also checkpoint every STEPS optimizer steps (default: only at the end of each epoch)")
+    c.add_argument("--resume", action="store_true",
+                   help="continue from the newest checkpoint of an interrupted training with the same command "
+                        "(same data and settings); the result is as if it had never stopped")
     a = p.add_argument_group("augmentation (adds variants of training texts only; off by default)")
     a.add_argument("--augment", choices=AUGMENT_METHODS.names(),
                    help="eda: synonym replacement, random insertion, swap and deletion (Wei & Zou 2019). "
@@ -94,16 +103,21 @@ def run(args: argparse.Namespace) -> int:
                          seed=args.seed, device=args.device, progress=not args.no_progress,
                          augment=_augment_setting(args), **model_params_from(args))
     check_target(args.out)  # refuse an unusable --out now, not after training
+    checkpoints = Checkpointer(checkpoint_dir_for(args.out), every_steps=args.checkpoint_every, resume=args.resume)
+    checkpoints.check_start()
+    if args.resume and not checkpoints.checkpoints():
+        log.warning("--resume: no checkpoint in %s; training from the start", checkpoints.directory)
     splits = load_splits(args.data, train=args.train, valid=args.valid, test=args.test, data_dir=args.data_dir,
                          text_column=args.text_column, label_column=args.label_column, skip_empty=args.skip_empty,
                          limit=args.limit, seed=args.seed)
     _check_test_labels(splits)
-    clf.fit(splits.train, valid=splits.valid)
+    clf.fit(splits.train, valid=splits.valid, checkpoints=checkpoints)
     metrics = None
     if splits.test is not None:
         metrics = clf.evaluate(splits.test, device=args.device)
         print(format_report(metrics, title=f"Test report ({splits.test.origin})"))
     out = clf.save(args.out, metrics=metrics)
+    checkpoints.clear()  # the run they were for is saved
     print(f"\nsaved run to {out}")
     return 0
 

@@ -12,8 +12,9 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from ..batching import EncodedSplit, iterate_batches
+from ..batching import EncodedSplit, bucketed_batches, collate, iterate_batches
 from ..errors import ConfigError
+from .checkpoint import Checkpointer, fingerprint, restore_rng_states, rng_states
 from .device import autocast_for, resolve_device, seed_everything
 from .schedules import SCHEDULES, build_schedule
 
@@ -98,11 +99,15 @@ def _model_threads(fn):
 
 @_model_threads
 def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | None, cfg: TrainingConfig,
-                pad_id: int = 0, on_epoch_end: Callable[[dict], None] | None = None) -> TrainingResult:
+                pad_id: int = 0, on_epoch_end: Callable[[dict], None] | None = None,
+                checkpoints: Checkpointer | None = None) -> TrainingResult:
     """Trains in place; on return the model holds the weights of the best validation epoch.
 
     ``on_epoch_end(row)`` sees each epoch's figures (the history row, validation scores included) as soon as
     they exist; an exception it raises (a tuner pruning the trial) ends training and propagates.
+    ``checkpoints`` writes the whole training state at the end of each epoch and every ``every_steps``
+    optimizer steps, and, with ``resume``, continues from the newest one: the result is the same as if the
+    training had never stopped.
     """
     seed_everything(cfg.seed)
     device = resolve_device(cfg.device)
@@ -121,16 +126,50 @@ def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | Non
     loss_fn = nn.CrossEntropyLoss()
     rng = np.random.default_rng(cfg.seed)
     result, best_value, best_state, stale = TrainingResult(), None, None, 0
+    # Where the loop stands: the epoch in progress, batches of it done, optimizer steps so far, its running sums.
+    epoch, done, step, totals = 1, 0, 0, {"seen": 0, "loss_sum": 0.0, "correct": 0, "seconds": 0.0}
+    # Progress bars and the device do not change what is computed (up to the device's arithmetic).
+    settings = {k: v for k, v in cfg.to_dict().items() if k not in ("progress", "device")}
+    identity = fingerprint(settings, type(model).__name__,
+                           {k: list(v.shape) for k, v in model.state_dict().items()},
+                           train.ids.values, train.ids.offsets, train.labels,
+                           *(() if valid is None else (valid.ids.values, valid.labels)))
+    epoch_rng = rng.bit_generator.state
 
-    for epoch in range(1, cfg.epochs + 1):
+    def snapshot() -> dict:
+        return {"identity": identity, "epoch": epoch, "done": done, "step": step, "totals": dict(totals),
+                "epoch_rng": epoch_rng, "rng": rng_states(), "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                "scaler": None if scaler is None else scaler.state_dict(), "history": result.history,
+                "best_epoch": result.best_epoch, "best_value": best_value, "best_state": best_state, "stale": stale}
+
+    if checkpoints is not None:
+        checkpoints.check_start()
+    saved = checkpoints.load_latest() if checkpoints is not None and checkpoints.resume else None
+    if saved is not None:
+        if saved["identity"] != identity:
+            raise ConfigError(f"the checkpoint in {checkpoints.directory} was made by a training with other "
+                              "settings or data; run without resuming, or remove that folder")
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        scheduler.load_state_dict(saved["scheduler"])
+        if scaler is not None and saved["scaler"] is not None:
+            scaler.load_state_dict(saved["scaler"])
+        epoch, done, step, totals, epoch_rng = (saved[k] for k in ("epoch", "done", "step", "totals", "epoch_rng"))
+        result.history, result.best_epoch = saved["history"], saved["best_epoch"]
+        best_value, best_state, stale = saved["best_value"], saved["best_state"], saved["stale"]
+        restore_rng_states(saved["rng"])
+        log.info("resumed at epoch %d, batch %d of %d (optimizer step %d)", epoch, done, batches_per_epoch, step)
+
+    while epoch <= cfg.epochs:
         model.train()
-        started, seen, loss_sum, correct = time.perf_counter(), 0, 0.0, 0
-        bar = tqdm(total=len(train), desc=f"epoch {epoch}/{cfg.epochs}", unit="text", unit_scale=True,
-                   disable=not cfg.progress, leave=False)
-        batches = iterate_batches(train, cfg.batch_size, model.input_format, pad_id=pad_id, rng=rng,
-                                  bucket_factor=50 if cfg.length_bucketing else 1)
-        for i, (_, batch) in enumerate(batches):
-            batch = batch.to(device)
+        rng.bit_generator.state = epoch_rng  # this epoch's batch order, the same whether resumed or not
+        order = bucketed_batches(train.ids.lengths, cfg.batch_size, rng, 50 if cfg.length_bucketing else 1)
+        started = time.perf_counter() - totals["seconds"]
+        bar = tqdm(total=len(train), initial=totals["seen"], desc=f"epoch {epoch}/{cfg.epochs}", unit="text",
+                   unit_scale=True, disable=not cfg.progress, leave=False)
+        for i in range(done, len(order)):
+            batch = collate(train, order[i], model.input_format, pad_id).to(device)
             with autocast():
                 logits = model(batch)
                 loss = loss_fn(logits.float(), batch.labels)
@@ -138,6 +177,12 @@ def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | Non
             group_start = i - i % cfg.grad_accum_steps
             group = min(cfg.grad_accum_steps, batches_per_epoch - group_start)
             (scaler.scale(loss / group) if scaler is not None else loss / group).backward()
+            n = len(batch)
+            totals["seen"] += n
+            totals["loss_sum"] += loss.item() * n
+            totals["correct"] += int((logits.argmax(1) == batch.labels).sum())
+            bar.update(n)
+            bar.set_postfix(loss=f"{totals['loss_sum'] / totals['seen']:.4f}", refresh=False)
             if i + 1 == group_start + group:
                 if scaler is not None:
                     scaler.unscale_(optimizer)
@@ -151,15 +196,14 @@ def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | Non
                 optimizer.zero_grad(set_to_none=True)
                 if per_batch:
                     scheduler.step()
-            n = len(batch)
-            seen += n
-            loss_sum += loss.item() * n
-            correct += int((logits.argmax(1) == batch.labels).sum())
-            bar.update(n)
-            bar.set_postfix(loss=f"{loss_sum / seen:.4f}", refresh=False)
+                step += 1
+                if checkpoints is not None and checkpoints.due(step) and i + 1 < len(order):
+                    done, totals["seconds"] = i + 1, time.perf_counter() - started
+                    checkpoints.save(f"{step:09d}", snapshot())
         bar.close()
         seconds = time.perf_counter() - started
-        row = {"epoch": epoch, "train_loss": loss_sum / seen, "train_accuracy": correct / seen,
+        seen = totals["seen"]
+        row = {"epoch": epoch, "train_loss": totals["loss_sum"] / seen, "train_accuracy": totals["correct"] / seen,
                "seconds": seconds, "texts_per_second": seen / seconds, "lr": optimizer.param_groups[0]["lr"]}
         if valid is not None:
             row.update({f"valid_{k}": v for k, v in validation_scores(model, valid, cfg, pad_id, device).items()})
@@ -168,21 +212,25 @@ def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | Non
         if on_epoch_end is not None:
             on_epoch_end(dict(row))
 
+        epoch, done, totals = epoch + 1, 0, {"seen": 0, "loss_sum": 0.0, "correct": 0, "seconds": 0.0}
+        epoch_rng = rng.bit_generator.state
         if valid is None:
-            result.best_epoch = epoch
-            continue
-        value = row[f"valid_{cfg.monitor}"]
-        if not per_batch:
-            scheduler.step(value)
-        if best_value is None or _better(value, best_value, MONITORS[cfg.monitor]):
-            best_value, result.best_epoch, stale = value, epoch, 0
-            best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+            result.best_epoch = epoch - 1
         else:
-            stale += 1
-            if cfg.patience and stale >= cfg.patience:
-                log.info("early stop: validation %s has not improved for %d epochs", cfg.monitor, stale)
-                result.stopped_early = True
-                break
+            value = row[f"valid_{cfg.monitor}"]
+            if not per_batch:
+                scheduler.step(value)
+            if best_value is None or _better(value, best_value, MONITORS[cfg.monitor]):
+                best_value, result.best_epoch, stale = value, epoch - 1, 0
+                best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+            else:
+                stale += 1
+                if cfg.patience and stale >= cfg.patience:
+                    log.info("early stop: validation %s has not improved for %d epochs", cfg.monitor, stale)
+                    result.stopped_early = True
+                    break
+        if checkpoints is not None and epoch <= cfg.epochs:
+            checkpoints.save(f"{step:09d}-epoch-end", snapshot())
 
     if best_state is not None:
         model.load_state_dict(best_state)
