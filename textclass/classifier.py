@@ -163,6 +163,7 @@ class TextClassifier:
         result = train_model(self.model_, train_split, valid_split, self.training_config(), pad_id=self._pad_id(),
                              on_epoch_end=on_epoch_end, checkpoints=checkpoints)
         self.history_, self.best_epoch_ = result.history, result.best_epoch
+        self.world_size_ = result.world_size
         self.model_.to("cpu").eval()  # predictions start on CPU; fit's device is a training choice
         return self
 
@@ -252,6 +253,7 @@ class TextClassifier:
             "encoder": self.encoder_.config(),
             "training": {**self.training_config().to_dict(), "valid_fraction": self.valid_fraction},
             "best_epoch": self.best_epoch_,
+            "distributed": {"world_size": self.world_size_},
             "augment": None if self.augment is None else resolve_augmentation(self.augment).record(),
         }
 
@@ -281,6 +283,7 @@ class TextClassifier:
         clf.model_.eval()
         clf.history_ = artifact.read_json(directory / "history.json") if (directory / "history.json").exists() else []
         clf.best_epoch_ = config.get("best_epoch")
+        clf.world_size_ = config.get("distributed", {}).get("world_size", 1)
         return clf
 
 

@@ -21,7 +21,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv  # for a command that starts itself again in other processes (train --nproc)
     setup_logging(quiet=args.quiet)
     try:
         return args.run(args)

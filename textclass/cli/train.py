@@ -11,8 +11,9 @@ from ..data.selection import load_splits
 from ..errors import ConfigError, DataError
 from ..evaluation import format_report
 from ..models import MODELS
-from ..training import SCHEDULES, Checkpointer, TrainingConfig, checkpoint_dir_for
+from ..training import SCHEDULES, Checkpointer, TrainingConfig, checkpoint_dir_for, distributed
 from .common import add_data_flags, add_model_flags, model_params_from
+from .launch import relaunch
 
 DEFAULT_MODEL = "ngram"
 
@@ -68,6 +69,11 @@ def add_parser(sub) -> None:
     c.add_argument("--resume", action="store_true",
                    help="continue from the newest checkpoint of an interrupted training with the same command "
                         "(same data and settings); the result is as if it had never stopped")
+    d = p.add_argument_group("distributed (PyTorch DDP: gloo on CPU, NCCL on GPU)")
+    d.add_argument("--nproc", type=int, metavar="N",
+                   help="train with N processes on this machine (starts torchrun --standalone); for several "
+                        "machines run `torchrun --nnodes ... -m textclass train ...` yourself (README). "
+                        "--batch-size is per process: the global batch is N times it")
     a = p.add_argument_group("augmentation (adds variants of training texts only; off by default)")
     a.add_argument("--augment", choices=AUGMENT_METHODS.names(),
                    help="eda: synonym replacement, random insertion, swap and deletion (Wei & Zou 2019). "
@@ -95,6 +101,20 @@ def _augment_setting(args: argparse.Namespace) -> dict | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.nproc is not None and args.nproc > 1 and not distributed.launched_by_torchrun():
+        TextClassifier(args.model, **model_params_from(args))  # a bad setting fails here, not in N processes
+        check_target(args.out)
+        return relaunch(args.argv, args.nproc)
+    group = distributed.init_from_environment(args.device)
+    try:
+        return _train(args, group)
+    finally:
+        distributed.shutdown()
+
+
+def _train(args: argparse.Namespace, group) -> int:
+    if group is not None and not group.is_main:
+        logging.getLogger("textclass").setLevel(logging.ERROR)  # one log: rank 0's
     clf = TextClassifier(args.model, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                          weight_decay=args.weight_decay, clip_grad_norm=args.clip_grad_norm,
                          lr_schedule=args.lr_schedule, warmup_steps=args.warmup_steps,
@@ -112,6 +132,8 @@ def run(args: argparse.Namespace) -> int:
                          limit=args.limit, seed=args.seed)
     _check_test_labels(splits)
     clf.fit(splits.train, valid=splits.valid, checkpoints=checkpoints)
+    if group is not None and not group.is_main:
+        return 0  # rank 0 evaluates and writes the run
     metrics = None
     if splits.test is not None:
         metrics = clf.evaluate(splits.test, device=args.device)

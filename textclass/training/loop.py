@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 
 from ..batching import EncodedSplit, bucketed_batches, collate, iterate_batches
 from ..errors import ConfigError
+from . import distributed
 from .checkpoint import Checkpointer, fingerprint, restore_rng_states, rng_states
 from .device import autocast_for, resolve_device, seed_everything
 from .schedules import SCHEDULES, build_schedule
@@ -21,6 +22,7 @@ from .schedules import SCHEDULES, build_schedule
 log = logging.getLogger("textclass.training")
 
 MONITORS = {"accuracy": "max", "macro_f1": "max", "loss": "min"}
+SCORES = ("loss", "accuracy", "macro_f1")  # validation figures, in the order ranks exchange them
 
 
 @dataclass
@@ -67,6 +69,7 @@ class TrainingResult:
     history: list[dict] = field(default_factory=list)
     best_epoch: int | None = None
     stopped_early: bool = False
+    world_size: int = 1  # processes that trained together (torchrun)
 
 
 def _optimizer(model: nn.Module, cfg: TrainingConfig):
@@ -110,11 +113,16 @@ def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | Non
     training had never stopped.
     """
     seed_everything(cfg.seed)
-    device = resolve_device(cfg.device)
+    group = distributed.current()  # set when torchrun started this process as one of several
+    world, is_main = (group.world, group.is_main) if group else (1, True)
+    if group is not None:
+        torch.manual_seed(cfg.seed + group.rank)  # each rank its own dropout; rank 0 draws what one process would
+    device = group.device if group else resolve_device(cfg.device)
     model.to(device)
+    net = group.wrap(model) if group else model
     autocast, scaler = autocast_for(device)
     optimizer = _optimizer(model, cfg)
-    batches_per_epoch = -(-len(train) // cfg.batch_size)
+    batches_per_epoch = -(-len(train) // (cfg.batch_size * world))  # global batches
     total_steps = -(-batches_per_epoch // cfg.grad_accum_steps) * cfg.epochs  # optimizer steps, not batches
     warmup_steps = cfg.warmup_steps or round(cfg.warmup_ratio * total_steps)
     scheduler, per_batch = build_schedule(cfg.lr_schedule, optimizer, total_steps=total_steps,
@@ -125,19 +133,30 @@ def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | Non
                     "validation scores, are off: all %d epochs run and the last is kept", cfg.epochs)
     loss_fn = nn.CrossEntropyLoss()
     rng = np.random.default_rng(cfg.seed)
-    result, best_value, best_state, stale = TrainingResult(), None, None, 0
+    result, best_value, best_state, stale = TrainingResult(world_size=world), None, None, 0
+    if group is not None:
+        log.info("distributed: %d processes (%s), each on batches of %d: global batch %d", world,
+                 torch.distributed.get_backend(), cfg.batch_size, cfg.batch_size * world)
     # Where the loop stands: the epoch in progress, batches of it done, optimizer steps so far, its running sums.
     epoch, done, step, totals = 1, 0, 0, {"seen": 0, "loss_sum": 0.0, "correct": 0, "seconds": 0.0}
     # Progress bars and the device do not change what is computed (up to the device's arithmetic).
     settings = {k: v for k, v in cfg.to_dict().items() if k not in ("progress", "device")}
-    identity = fingerprint(settings, type(model).__name__,
+    identity = fingerprint(settings, world, type(model).__name__,
                            {k: list(v.shape) for k, v in model.state_dict().items()},
                            train.ids.values, train.ids.offsets, train.labels,
                            *(() if valid is None else (valid.ids.values, valid.labels)))
     epoch_rng = rng.bit_generator.state
 
     def snapshot() -> dict:
-        return {"identity": identity, "epoch": epoch, "done": done, "step": step, "totals": dict(totals),
+        if group is not None:  # what differs between ranks: their random streams and running sums
+            own = [totals["seen"], totals["loss_sum"], totals["correct"], totals["seconds"]]
+            ranks = {"rank_torch_rng": group.gather(torch.get_rng_state()),
+                     "rank_totals": group.gather(torch.tensor(own, dtype=torch.float64))}
+            if device.type == "cuda":
+                ranks["rank_cuda_rng"] = group.gather(torch.cuda.get_rng_state(device))
+        else:
+            ranks = {}
+        return {"identity": identity, **ranks, "epoch": epoch, "done": done, "step": step, "totals": dict(totals),
                 "epoch_rng": epoch_rng, "rng": rng_states(), "model": model.state_dict(),
                 "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
                 "scaler": None if scaler is None else scaler.state_dict(), "history": result.history,
@@ -159,31 +178,45 @@ def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | Non
         result.history, result.best_epoch = saved["history"], saved["best_epoch"]
         best_value, best_state, stale = saved["best_value"], saved["best_state"], saved["stale"]
         restore_rng_states(saved["rng"])
+        if group is not None:
+            torch.set_rng_state(saved["rank_torch_rng"][group.rank])
+            if "rank_cuda_rng" in saved and device.type == "cuda":
+                torch.cuda.set_rng_state(saved["rank_cuda_rng"][group.rank], device)
+            seen, loss_sum, correct, seconds = saved["rank_totals"][group.rank].tolist()
+            totals = {"seen": int(seen), "loss_sum": loss_sum, "correct": int(correct), "seconds": seconds}
         log.info("resumed at epoch %d, batch %d of %d (optimizer step %d)", epoch, done, batches_per_epoch, step)
 
     while epoch <= cfg.epochs:
         model.train()
         rng.bit_generator.state = epoch_rng  # this epoch's batch order, the same whether resumed or not
-        order = bucketed_batches(train.ids.lengths, cfg.batch_size, rng, 50 if cfg.length_bucketing else 1)
+        global_batches = bucketed_batches(train.ids.lengths, cfg.batch_size * world, rng,
+                                          50 if cfg.length_bucketing else 1)
+        order = group.shard(global_batches) if group else [(batch, len(batch)) for batch in global_batches]
         started = time.perf_counter() - totals["seconds"]
         bar = tqdm(total=len(train), initial=totals["seen"], desc=f"epoch {epoch}/{cfg.epochs}", unit="text",
-                   unit_scale=True, disable=not cfg.progress, leave=False)
+                   unit_scale=True, disable=not (cfg.progress and is_main), leave=False)
         for i in range(done, len(order)):
-            batch = collate(train, order[i], model.input_format, pad_id).to(device)
+            indices, global_size = order[i]
+            batch = collate(train, indices, model.input_format, pad_id).to(device)
             with autocast():
-                logits = model(batch)
-                loss = loss_fn(logits.float(), batch.labels)
+                logits = net(batch)
+                if group is None:
+                    loss = loss_fn(logits.float(), batch.labels)
+                    loss_total = loss.item() * len(batch)
+                else:  # DDP averages the ranks' gradients: scaled so, that average is the global batch's mean
+                    summed = nn.functional.cross_entropy(logits.float(), batch.labels, reduction="sum")
+                    loss, loss_total = summed * (world / global_size), summed.item()
             # Each step averages over its batches; an epoch's last group may hold fewer than grad_accum_steps.
             group_start = i - i % cfg.grad_accum_steps
-            group = min(cfg.grad_accum_steps, batches_per_epoch - group_start)
-            (scaler.scale(loss / group) if scaler is not None else loss / group).backward()
+            accumulated = min(cfg.grad_accum_steps, len(order) - group_start)
+            (scaler.scale(loss / accumulated) if scaler is not None else loss / accumulated).backward()
             n = len(batch)
             totals["seen"] += n
-            totals["loss_sum"] += loss.item() * n
+            totals["loss_sum"] += loss_total
             totals["correct"] += int((logits.argmax(1) == batch.labels).sum())
             bar.update(n)
             bar.set_postfix(loss=f"{totals['loss_sum'] / totals['seen']:.4f}", refresh=False)
-            if i + 1 == group_start + group:
+            if i + 1 == group_start + accumulated:
                 if scaler is not None:
                     scaler.unscale_(optimizer)
                 if cfg.clip_grad_norm:
@@ -199,14 +232,21 @@ def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | Non
                 step += 1
                 if checkpoints is not None and checkpoints.due(step) and i + 1 < len(order):
                     done, totals["seconds"] = i + 1, time.perf_counter() - started
-                    checkpoints.save(f"{step:09d}", snapshot())
+                    state = snapshot()  # on every rank: gathering the ranks' states is collective
+                    if is_main:
+                        checkpoints.save(f"{step:09d}", state)
         bar.close()
         seconds = time.perf_counter() - started
-        seen = totals["seen"]
-        row = {"epoch": epoch, "train_loss": totals["loss_sum"] / seen, "train_accuracy": totals["correct"] / seen,
+        seen, loss_sum, correct = totals["seen"], totals["loss_sum"], totals["correct"]
+        if group is not None:
+            seen, loss_sum, correct = group.sum([seen, loss_sum, correct])
+        row = {"epoch": epoch, "train_loss": loss_sum / seen, "train_accuracy": correct / seen,
                "seconds": seconds, "texts_per_second": seen / seconds, "lr": optimizer.param_groups[0]["lr"]}
         if valid is not None:
-            row.update({f"valid_{k}": v for k, v in validation_scores(model, valid, cfg, pad_id, device).items()})
+            scores = validation_scores(model, valid, cfg, pad_id, device) if is_main else dict.fromkeys(SCORES, 0.0)
+            if group is not None:  # one evaluation, and every rank decides on its figures
+                scores = dict(zip(SCORES, group.broadcast([scores[k] for k in SCORES])))
+            row.update({f"valid_{k}": v for k, v in scores.items()})
         result.history.append(row)
         log.info(_epoch_line(row, cfg.epochs))
         if on_epoch_end is not None:
@@ -230,7 +270,9 @@ def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | Non
                     result.stopped_early = True
                     break
         if checkpoints is not None and epoch <= cfg.epochs:
-            checkpoints.save(f"{step:09d}-epoch-end", snapshot())
+            state = snapshot()
+            if is_main:
+                checkpoints.save(f"{step:09d}-epoch-end", state)
 
     if best_state is not None:
         model.load_state_dict(best_state)
