@@ -61,8 +61,15 @@ class Distributed:
         return [(batch[self.rank::self.world], len(batch)) for batch in merged]
 
     def wrap(self, model: nn.Module) -> nn.Module:
-        ids = [self.device.index] if self.device.type == "cuda" else None
-        return nn.parallel.DistributedDataParallel(model, device_ids=ids)
+        if self.device.type == "cuda":
+            # NCCL has no sparse all-reduce: embedding tables send dense gradients there (gloo, on CPU, keeps
+            # them sparse; on this project's CPU the two measured alike, BENCHMARKS.md).
+            for module in model.modules():
+                if isinstance(module, (nn.Embedding, nn.EmbeddingBag)) and module.sparse:
+                    module.sparse = False
+                    log.info("NCCL: %s sends dense gradients (no sparse all-reduce)", type(module).__name__)
+            return nn.parallel.DistributedDataParallel(model, device_ids=[self.device.index])
+        return nn.parallel.DistributedDataParallel(model)
 
     def sum(self, values: list[float]) -> list[float]:
         tensor = torch.tensor(values, dtype=torch.float64, device=self._comm_device)
