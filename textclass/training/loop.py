@@ -141,10 +141,9 @@ def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | Non
     epoch, done, step, totals = 1, 0, 0, {"seen": 0, "loss_sum": 0.0, "correct": 0, "seconds": 0.0}
     # Progress bars and the device do not change what is computed (up to the device's arithmetic).
     settings = {k: v for k, v in cfg.to_dict().items() if k not in ("progress", "device")}
-    identity = fingerprint(settings, world, type(model).__name__,
-                           {k: list(v.shape) for k, v in model.state_dict().items()},
-                           train.ids.values, train.ids.offsets, train.labels,
-                           *(() if valid is None else (valid.ids.values, valid.labels)))
+    identity = None if checkpoints is None else fingerprint(  # hashing the data costs time: only when needed
+        settings, world, type(model).__name__, {k: list(v.shape) for k, v in model.state_dict().items()},
+        train.ids.values, train.ids.offsets, train.labels, *(() if valid is None else (valid.ids.values, valid.labels)))
     epoch_rng = rng.bit_generator.state
 
     def snapshot() -> dict:
