@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -98,3 +99,30 @@ def test_a_rank_that_dies_makes_the_job_fail_clearly(tmp_path):
     assert result.returncode != 0
     assert "finished" not in result.stdout
     assert "Signal 9 (SIGKILL)" in result.stderr and "rank" in result.stderr
+
+
+def test_two_processes_killed_mid_epoch_resume_across_ranks(cli, topic_files, tmp_path):
+    psutil = pytest.importorskip("psutil")
+    data = ("--train", topic_files["train_csv"], "--test", topic_files["test_csv"], "--text-column", "body",
+            "--label-column", "queue", "--model", "ngram", "--no-progress", *FAMILIES["ngram"])
+    single = cli("train", *data, "--batch-size", 8, "--out", tmp_path / "one")
+    assert single.code == 0, single.err
+    out = tmp_path / "two"
+    command = [sys.executable, "-m", "textclass", "train", *map(str, data), "--batch-size", "4", "--nproc", "2",
+               "--checkpoint-every", "1", "--out", str(out)]
+    job = subprocess.Popen(command, env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    folder, kill_after = out.parent / ".two.checkpoints", 20  # 27 steps per epoch: mid-epoch 1
+    deadline = time.monotonic() + 300
+    while job.poll() is None and time.monotonic() < deadline:
+        if any(int(p.name.split("-")[1]) >= kill_after for p in folder.glob("step-*")):
+            for process in [*psutil.Process(job.pid).children(recursive=True), psutil.Process(job.pid)]:
+                process.kill()  # the launcher, torchrun and both ranks, as a crash of the machine would
+            break
+        time.sleep(0.002)
+    assert job.wait(timeout=60) == -9 and not out.exists()
+    resumed = subprocess.run(command + ["--resume"], env=child_env(), capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumed at epoch 1" in resumed.stderr
+    one, both = load_file(str(tmp_path / "one/model.safetensors")), load_file(str(out / "model.safetensors"))
+    for name in one:
+        assert torch.allclose(one[name], both[name], rtol=0, atol=TOLERANCE), name
