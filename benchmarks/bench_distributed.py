@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -23,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import write_results  # noqa: E402
 
 SETTINGS = {"ngram": {"limit": 10000, "epochs": 2, "global_batch": 256, "params": {}},
-            "cnn": {"limit": 2000, "epochs": 2, "global_batch": 64, "params": {"max_len": 256, "patience": 0}}}
+            "cnn": {"limit": 1000, "epochs": 2, "global_batch": 64, "params": {"max_len": 256, "patience": 0}}}
 
 
 def worker(args) -> None:
@@ -61,23 +62,32 @@ def main() -> None:
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
     parser.add_argument("--dense", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each job, interleaved; medians reported")
     parser.add_argument("--out", default="benchmarks/results/distributed_cpu.json")
     args = parser.parse_args()
     if args.worker:
         return worker(args)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}  # one thread per process: two processes fill the two cores
-    rows = []
-    for model in args.models.split(","):
-        for processes, dense in [(1, False), (2, False)] + ([(2, True)] if model == "ngram" else []):
+    runs: dict[tuple, list[dict]] = {}
+    jobs = [(model, processes, dense) for model in args.models.split(",")
+            for processes, dense in [(1, False), (2, False)] + ([(2, True)] if model == "ngram" else [])]
+    # Interleaved, so that a change in the machine's load falls on every configuration alike.
+    for _ in range(args.repeats):
+        for model, processes, dense in jobs:
             own = [sys.executable, __file__, "--worker", "--model", model] + (["--dense"] if dense else [])
             if processes > 1:
                 own = [sys.executable, "-m", "torch.distributed.run", "--standalone",
                        f"--nproc-per-node={processes}", *own[1:]]
             load = [round(x, 2) for x in os.getloadavg()]
             out = subprocess.run(own, env=env, capture_output=True, text=True, check=True).stdout
-            row = {**json.loads(out.strip().splitlines()[-1]), "load_average_before": load}
-            print(row, flush=True)
-            rows.append(row)
+            run = {**json.loads(out.strip().splitlines()[-1]), "load_average_before": load}
+            print(run, flush=True)
+            runs.setdefault((model, processes, dense), []).append(run)
+    rows = []
+    for (model, processes, dense), done in runs.items():
+        rows.append({"model": model, "processes": processes, "dense": dense,
+                     "texts_per_second": statistics.median(r["texts_per_second"] for r in done),
+                     "valid_accuracy": done[0]["valid_accuracy"], "runs": done})
     for row in rows:
         base = next(r for r in rows if r["model"] == row["model"] and r["processes"] == 1)
         row["parallel_efficiency"] = round(row["texts_per_second"] / (row["processes"] * base["texts_per_second"]), 3)

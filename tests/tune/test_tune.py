@@ -6,7 +6,7 @@ import pytest
 optuna = pytest.importorskip("optuna")
 
 from textclass import TextClassifier  # noqa: E402
-from textclass.classifier import TRAINING_KEYS  # noqa: E402
+from textclass.training import OPTIONS  # noqa: E402
 from textclass.data import stratified_split  # noqa: E402
 from textclass.errors import ConfigError  # noqa: E402
 from textclass.search_space import Choice, FloatRange  # noqa: E402
@@ -27,7 +27,7 @@ def test_every_model_declares_a_space_of_settings_it_takes():
     for name in ("ngram", "cnn", "bilstm", "bilstm_attn", "transformer"):
         space = search_space(name)
         assert space, name
-        assert set(space) <= set(TextClassifier.hyperparameters(name)) | set(TRAINING_KEYS)
+        assert set(space) <= set(TextClassifier.hyperparameters(name)) | set(OPTIONS)
 
 
 def test_fixed_settings_leave_the_space_and_unknown_names_are_refused():
@@ -43,7 +43,7 @@ def test_a_tiny_study_returns_the_best_trial_fitted(tmp_path, halves, topics):
     assert len(result.study.trials) == 3
     assert result.best_value == result.study.best_value
     assert result.best_params == result.study.best_trial.params
-    assert result.classifier.lr == result.best_params["lr"]
+    assert result.classifier.training_config().lr == result.best_params["lr"]
     assert len(result.classifier.predict(topics[1].texts)) == len(topics[1])
     table = summary_table(result.study)
     assert "3 trials (3 complete)" in table and f"{result.best_value:.4f}" in table
@@ -120,7 +120,7 @@ def test_cli_tune_saves_the_best_run_and_a_later_call_continues_the_study(cli, t
     assert "study ngram_v1-accuracy: 2 trials" in result.out and "Test report of the best trial" in result.out
     assert (tmp_path / "best.study.db").is_file()
     best = TextClassifier.load(tmp_path / "best")
-    assert best.lr == 0.5 and best.epochs == 2
+    assert best.training_config().lr == 0.5 and best.training_config().epochs == 2
     again = cli("tune", *common, "--trials", 3, "--storage", tmp_path / "best.study.db", "--out", tmp_path / "more")
     assert again.code == 0, again.err
     assert "study ngram_v1-accuracy: 3 trials" in again.out

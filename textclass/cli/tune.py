@@ -10,17 +10,12 @@ from ..data import stratified_split
 from ..data.selection import load_splits
 from ..errors import ConfigError
 from ..evaluation import format_report
-from ..models import MODELS
-from ..training import SCHEDULES
-from .common import add_data_flags, add_model_flags, model_params_from
-from .train import DEFAULT_MODEL, _check_test_labels
+from ..models import DEFAULT_MODEL, MODELS
+from ..training import TrainingConfig
+from .common import add_data_flags, add_model_flags, add_training_flags, model_params_from, training_options_from
+from .train import _check_test_labels
 
 log = logging.getLogger("textclass.tune")
-
-# Training settings a user may pin for every trial (a pinned setting leaves the search space).
-FIXABLE = {"epochs": int, "batch_size": int, "lr": float, "weight_decay": float, "patience": int,
-           "lr_schedule": str}
-
 
 def add_parser(sub) -> None:
     p = sub.add_parser("tune", help="search hyperparameters (Optuna) and save the best run",
@@ -44,16 +39,7 @@ def add_parser(sub) -> None:
     s.add_argument("--sampler-seed", type=int, metavar="N",
                    help="seed of the TPE sampler (default: from --seed and the trials already run); give each of "
                         "several processes started together on one study its own")
-    g = p.add_argument_group("fixed training settings (searched when the model's space lists them and no flag is given)")
-    for name, kind in FIXABLE.items():
-        if name == "lr_schedule":
-            g.add_argument("--lr-schedule", choices=SCHEDULES, help="learning-rate schedule")
-        else:
-            g.add_argument("--" + name.replace("_", "-"), type=kind, help=name.replace("_", " "))
-    g.add_argument("--monitor", choices=("accuracy", "macro_f1", "loss"), default="accuracy",
-                   help="validation metric the search optimises and each trial keeps its best epoch by (default accuracy)")
-    g.add_argument("--seed", type=int, default=0, help="seed of the validation hold-out and of every trial (default 0)")
-    g.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda ...")
+    add_training_flags(p)  # a training option given as a flag is fixed for every trial
     add_model_flags(p)
     p.set_defaults(run=run)
 
@@ -61,33 +47,35 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..tune import plot_importance, summary_table, tune
 
-    fixed = {name: getattr(args, name) for name in FIXABLE if getattr(args, name) is not None}
-    fixed.update(monitor=args.monitor, seed=args.seed, device=args.device, **model_params_from(args))
+    fixed = {**training_options_from(args), **model_params_from(args)}
+    defaults = TrainingConfig()
+    seed, monitor = fixed.get("seed", defaults.seed), fixed.get("monitor", defaults.monitor)
+    valid_fraction = fixed.get("valid_fraction", defaults.valid_fraction)
     check_target(args.out)
     out = Path(args.out)
     storage = args.storage or out.with_name(out.name + ".study.db")
     splits = load_splits(args.data, train=args.train, valid=args.valid, test=args.test, data_dir=args.data_dir,
                          text_column=args.text_column, label_column=args.label_column, skip_empty=args.skip_empty,
-                         limit=args.limit, seed=args.seed)
+                         limit=args.limit, seed=seed)
     _check_test_labels(splits)
     train, valid = splits.train, splits.valid
     if valid is None:  # held out once, so that every trial is scored on the same texts
-        if not 0 < args.valid_fraction < 1:
-            raise ConfigError(f"--valid-fraction must be between 0 and 1 for tuning, got {args.valid_fraction}")
-        train, valid = stratified_split(train, args.valid_fraction, args.seed)
+        if not 0 < valid_fraction < 1:
+            raise ConfigError(f"--valid-fraction must be between 0 and 1 for tuning, got {valid_fraction}")
+        train, valid = stratified_split(train, valid_fraction, seed)
         log.info("validation: held out %d of %d training texts (stratified, seed %d)", len(valid),
-                 len(train) + len(valid), args.seed)
+                 len(train) + len(valid), seed)
     result = tune(args.model, train, valid, trials=args.trials, timeout=args.timeout, storage=storage,
                   study_name=args.study_name, fixed=fixed, sampler_seed=args.sampler_seed)
     print(summary_table(result.study))
-    print(f"\nbest: validation {args.monitor} {result.best_value:.4f} with "
+    print(f"\nbest: validation {monitor} {result.best_value:.4f} with "
           + " ".join(f"{k}={v}" for k, v in sorted(result.best_params.items())))
     plot = plot_importance(result.study, _beside(storage, out, ".importance.png"))
     if plot is not None:
         print(f"importance plot: {plot}")
     metrics = None
     if splits.test is not None:
-        metrics = result.classifier.evaluate(splits.test, device=args.device)
+        metrics = result.classifier.evaluate(splits.test, device=fixed.get("device"))
         print(format_report(metrics, title=f"Test report of the best trial ({splits.test.origin})"))
     saved = result.classifier.save(args.out, metrics=metrics)
     print(f"\nsaved run to {saved}\nstudy: {storage} (name {result.study.study_name})")

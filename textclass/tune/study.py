@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..classifier import TRAINING_KEYS, TextClassifier
+from ..classifier import TextClassifier
 from ..data import TextDataset
 from ..errors import ConfigError
 from ..models import MODELS
 from ..search_space import Range
-from ..training import TrainingConfig
-from ..training.loop import MONITORS
+from ..training import MONITORS, OPTIONS, TrainingConfig
 
 log = logging.getLogger("textclass.tune")
 
@@ -37,7 +36,9 @@ def require_optuna():
 def search_space(model: str, fixed=(), space: dict[str, Range] | None = None) -> dict[str, Range]:
     """The ranges searched for ``model``: its declared ``search_space`` (or ``space``) minus the ``fixed`` names."""
     declared = dict(MODELS.get(model).search_space if space is None else space)
-    accepted = set(TextClassifier.hyperparameters(model)) | set(TRAINING_KEYS)
+    if not declared:
+        raise ConfigError(f"model {model!r} declares no search space; pass one (space=...)")
+    accepted = set(TextClassifier.hyperparameters(model)) | set(OPTIONS)
     unknown = sorted(set(declared) - accepted)
     if unknown:
         raise ConfigError(f"search space names settings model {model!r} does not take: {', '.join(unknown)}")
