@@ -93,6 +93,8 @@ def _train(args: argparse.Namespace, clf: TextClassifier, cfg, group) -> int:
     clf.fit(splits.train, valid=splits.valid, checkpoints=checkpoints)
     if group is not None and not group.is_main:
         return 0  # rank 0 evaluates and writes the run
+    if args.text_column or args.label_column:
+        clf.data_columns = {"text_column": args.text_column, "label_column": args.label_column}
     metrics = None
     if splits.test is not None:
         metrics = clf.evaluate(splits.test, device=cfg.device)
