@@ -149,3 +149,10 @@ def test_a_training_killed_with_sigkill_at_a_random_step_resumes_exactly(topic_f
     assert read(out, "metrics.json") == read(reference, "metrics.json")
     assert without_timing(read(out, "history.json")) == without_timing(read(reference, "history.json"))
     assert not folder.exists()  # removed once the run is saved
+
+
+def test_cli_train_over_an_interrupted_trainings_checkpoints_asks_for_resume(cli, topic_files, tmp_path):
+    Checkpointer(checkpoint_dir_for(tmp_path / "run")).save("000000001", {"step": 1})
+    result = cli("train", "--train", topic_files["train_csv"], "--text-column", "body", "--label-column", "queue",
+                 "--out", tmp_path / "run")
+    assert result.code == 2 and "add --resume to continue it" in result.err

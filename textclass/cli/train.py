@@ -83,7 +83,9 @@ def _train(args: argparse.Namespace, clf: TextClassifier, cfg, group) -> int:
         logging.getLogger("textclass").setLevel(logging.ERROR)  # one log: rank 0's
     check_target(args.out)  # refuse an unusable --out now, not after training
     checkpoints = Checkpointer(checkpoint_dir_for(args.out), every_steps=args.checkpoint_every, resume=args.resume)
-    checkpoints.check_start()
+    if not args.resume and checkpoints.checkpoints():
+        raise ConfigError(f"{checkpoints.directory} holds checkpoints of an interrupted training: add --resume "
+                          "to continue it, or remove that folder to start over")
     if args.resume and not checkpoints.checkpoints():
         log.warning("--resume: no checkpoint in %s; training from the start", checkpoints.directory)
     splits = load_splits(args.data, train=args.train, valid=args.valid, test=args.test, data_dir=args.data_dir,

@@ -129,7 +129,7 @@ class Checkpointer:
         """A fresh training refuses to mix its checkpoints with those of an interrupted one."""
         if not self.resume and self.checkpoints():
             raise ConfigError(f"{self.directory} holds checkpoints of an interrupted training: resume it "
-                              "(--resume, resume=True) or remove that folder to start over")
+                              "(a Checkpointer with resume) or remove that folder to start over")
 
     def due(self, step: int) -> bool:
         return self.every_steps is not None and step % self.every_steps == 0
