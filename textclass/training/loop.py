@@ -19,6 +19,7 @@ from . import distributed
 from .checkpoint import Checkpointer, fingerprint, restore_rng_states, rng_states
 from .config import MONITORS, TrainingConfig
 from .device import autocast_for, resolve_device, seed_everything
+from .objectives import OBJECTIVES, Objective
 from .schedules import build_schedule
 from .step import OptimizerStep
 from .stopping import EarlyStopping
@@ -54,9 +55,13 @@ def _threads(count: int | None):
 
 
 def train_model(model: "TextModel", train: EncodedSplit, valid: EncodedSplit | None, cfg: TrainingConfig,
-                pad_id: int = 0, on_epoch_end: Callable[[dict], None] | None = None,
+                pad_id: int = 0, objective: Objective = OBJECTIVES["single_label"],
+                on_epoch_end: Callable[[dict], None] | None = None,
                 checkpoints: Checkpointer | None = None) -> TrainingResult:
     """Trains in place; on return the model holds the weights of the best validation epoch.
+
+    ``objective`` (textclass.training.objectives) gives the loss and the validation scores: softmax
+    cross-entropy for one label per text, per-label sigmoid cross-entropy for label sets.
 
     ``on_epoch_end(row)`` sees each epoch's figures (the history row, validation scores included) as soon as
     they exist; an exception it raises (a tuner pruning the trial) ends training and propagates.
@@ -157,10 +162,10 @@ def train_model(model: "TextModel", train: EncodedSplit, valid: EncodedSplit | N
             stepper.batches_per_epoch = len(order)  # a too-short last global batch may have joined another
             row = {"epoch": epoch, **run_epoch(net, train, order, stepper, autocast, device, progress, pad_id=pad_id,
                                                world=world, after_step=after_step, desc=f"epoch {epoch}/{cfg.epochs}",
-                                               bar=cfg.progress and is_main, group=group),
+                                               bar=cfg.progress and is_main, group=group, objective=objective),
                    "lr": optimizer.param_groups[0]["lr"]}
             if valid is not None:
-                scores = validation_scores(model, valid, cfg.batch_size, pad_id, device) if is_main else None
+                scores = validation_scores(model, valid, cfg.batch_size, pad_id, device, objective) if is_main else None
                 if group is not None:  # one evaluation, and every rank decides on its figures
                     scores = dict(zip(SCORES, group.broadcast([scores[k] for k in SCORES] if is_main
                                                               else [0.0] * len(SCORES))))
@@ -218,7 +223,7 @@ class EpochProgress:
 
 def run_epoch(net: nn.Module, split: EncodedSplit, order: list[tuple[np.ndarray, int]], stepper: OptimizerStep,
               autocast, device, progress: EpochProgress, *, pad_id: int, world: int = 1, after_step=None,
-              desc: str = "", bar: bool = True, group=None) -> dict:
+              desc: str = "", bar: bool = True, group=None, objective: Objective = OBJECTIVES["single_label"]) -> dict:
     """The rest of one pass over ``order`` (from batch ``progress.done``), stepping the optimizer.
 
     ``order`` holds (indices, size of the global batch they belong to); with several processes (``world``)
@@ -228,7 +233,6 @@ def run_epoch(net: nn.Module, split: EncodedSplit, order: list[tuple[np.ndarray,
     """
     net.train()
     model = net.module if group is not None else net
-    loss_fn = nn.CrossEntropyLoss()
     started = time.perf_counter() - progress.seconds
     with tqdm(total=sum(len(indices) for indices, _ in order), initial=progress.seen, desc=desc, unit="text",
               unit_scale=True, disable=not bar, leave=False) as shown:
@@ -237,17 +241,15 @@ def run_epoch(net: nn.Module, split: EncodedSplit, order: list[tuple[np.ndarray,
             batch = collate(split, indices, model.input_format, pad_id).to(device)
             with autocast():
                 logits = net(batch)
-                if world == 1:
-                    loss = loss_fn(logits.float(), batch.labels)
-                    loss_total = loss.item() * len(batch)
-                else:
-                    summed = nn.functional.cross_entropy(logits.float(), batch.labels, reduction="sum")
-                    loss, loss_total = summed * (world / global_size), summed.item()
+                loss = objective.loss(logits.float(), batch.labels)
+            loss_total = loss.item() * len(batch)
+            if world > 1:  # this rank's share of the global batch's mean, times world: DDP divides by it
+                loss = loss * (len(batch) * world / global_size)
             stepped = stepper.backward(loss, i)
             n = len(batch)
             progress.done, progress.seen = i + 1, progress.seen + n
             progress.loss_sum += loss_total
-            progress.correct += int((logits.argmax(1) == batch.labels).sum())
+            progress.correct += objective.exact(logits, batch.labels)
             shown.update(n)
             shown.set_postfix(loss=f"{progress.loss_sum / progress.seen:.4f}", refresh=False)
             if stepped:
@@ -270,13 +272,10 @@ def _epoch_line(row: dict, epochs: int) -> str:
     return line + f"  |  {row['seconds']:.1f}s ({row['texts_per_second']:.0f} texts/s)"
 
 
-def validation_scores(model, split: EncodedSplit, batch_size: int, pad_id: int, device) -> dict:
-    from ..evaluation import classification_report  # evaluation depends on nothing here; import late
-
+def validation_scores(model, split: EncodedSplit, batch_size: int, pad_id: int, device,
+                      objective: Objective = OBJECTIVES["single_label"]) -> dict:
     logits = predict_logits(model, split, batch_size, pad_id=pad_id, device=device)
-    loss = float(nn.functional.cross_entropy(torch.from_numpy(logits), torch.from_numpy(split.labels)))
-    report = classification_report(split.labels, logits.argmax(1), list(range(logits.shape[1])))
-    return {"loss": loss, "accuracy": report["accuracy"], "macro_f1": report["macro_f1"]}
+    return objective.scores(logits, split.labels)
 
 
 @torch.no_grad()
