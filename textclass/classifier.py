@@ -6,19 +6,22 @@ Prediction is preprocess (encode) -> forward (batched logits) -> postprocess (so
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 import torch
 
-from . import artifact
+from . import artifact, calibration
 from .augment import resolve as resolve_augmentation
 from .batching import EncodedSplit, iterate_batches
 from .data import TextDataset, stratified_split
 from .errors import ConfigError, DataError
 from .evaluation import classification_report
+from .evaluation.calibration_metrics import ECE_BINS, calibration_scores, coverage_curve
 from .models import MODELS, model_hyperparameters
 from .registry import constructor_defaults
 from .text import ENCODERS, build_encoder, load_encoder
@@ -36,6 +39,24 @@ def _as_dataset(data, what: str) -> TextDataset:
         texts, labels = data
         return TextDataset(list(texts), [str(label) for label in labels], origin=what)
     return TextDataset.from_pairs(data, origin=what)
+
+
+@dataclass
+class Evaluation:
+    """A report with what it was computed from: the data and the model's raw logits for it."""
+
+    report: dict
+    data: TextDataset
+    logits: np.ndarray
+    y_true: np.ndarray
+
+
+def dataset_fingerprint(data: TextDataset) -> str:
+    """sha256 of the texts and labels in order: two runs' predictions pair up only on the same test set."""
+    digest = hashlib.sha256()
+    for text, label in zip(data.texts, data.labels or [""] * len(data)):
+        digest.update(text.encode("utf-8", "replace") + b"\0" + str(label).encode("utf-8") + b"\n")
+    return digest.hexdigest()
 
 
 def _check_texts(texts) -> list[str]:
@@ -61,6 +82,10 @@ class TextClassifier:
     ``augment`` (off by default) adds variants of the training texts, never of validation or test ones:
     ``{"method": "eda", "copies": 2, "alpha": 0.1, "vectors": "imdb.vec"}``, or an augmenter object such as
     ``BackTranslation(translate)``, which config.json records by description only (see textclass.augment).
+    ``calibrate`` (on by default) fits a softmax temperature on the validation split, which every probability
+    then uses (``predict_proba(calibrate=False)`` gives the raw ones). ``threshold_objective`` (two-class
+    tasks: ``"f1"``, ``"precision:0.95"``, ``"recall:0.9"``) tunes the decision threshold on the second label's
+    probability on validation; off by default (argmax). See textclass.calibration.
     """
 
     def __init__(self, model: str = "ngram", *, epochs: int | None = None, batch_size: int | None = None,
@@ -68,7 +93,8 @@ class TextClassifier:
                  lr_schedule: str | None = None, warmup_steps: int | None = None, warmup_ratio: float | None = None,
                  grad_accum_steps: int | None = None, patience: int | None = None,
                  monitor: str | None = None, length_bucketing: bool | None = None, valid_fraction: float = 0.1,
-                 seed: int = 0, device: str = "auto", progress: bool = True, augment=None, **params):
+                 seed: int = 0, device: str = "auto", progress: bool = True, augment=None, calibrate: bool = True,
+                 threshold_objective: str | None = None, **params):
         self.model = model
         self.epochs, self.batch_size, self.lr, self.weight_decay = epochs, batch_size, lr, weight_decay
         self.clip_grad_norm, self.lr_schedule, self.warmup_steps = clip_grad_norm, lr_schedule, warmup_steps
@@ -77,6 +103,9 @@ class TextClassifier:
         self.seed, self.device, self.progress, self.length_bucketing = seed, device, progress, length_bucketing
         self.params = params
         self.augment = augment
+        self.calibrate, self.threshold_objective = calibrate, threshold_objective
+        if threshold_objective is not None:
+            calibration.ThresholdObjective.parse(threshold_objective)
         self._split_params()  # fail at construction on an unknown model or parameter, not after reading data
         self.training_config()
         resolve_augmentation(augment)
@@ -110,7 +139,8 @@ class TextClassifier:
 
     def get_params(self) -> dict:
         return {"model": self.model, **{k: getattr(self, k) for k in TRAINING_KEYS},
-                "valid_fraction": self.valid_fraction, "augment": self.augment, **self.params}
+                "valid_fraction": self.valid_fraction, "augment": self.augment, "calibrate": self.calibrate,
+                "threshold_objective": self.threshold_objective, **self.params}
 
     # -- fitting ------------------------------------------------------------------------------------
     def fit(self, train, valid=None) -> "TextClassifier":
@@ -159,7 +189,38 @@ class TextClassifier:
         result = train_model(self.model_, train_split, valid_split, self.training_config(), pad_id=self._pad_id())
         self.history_, self.best_epoch_ = result.history, result.best_epoch
         self.model_.to("cpu").eval()  # predictions start on CPU; fit's device is a training choice
+        self._fit_confidence(valid_split)
         return self
+
+    def _fit_confidence(self, valid_split: EncodedSplit | None) -> None:
+        """Temperature and (two-class, when asked) decision threshold, both from the validation split only."""
+        self.temperature_, self.decision_ = 1.0, None
+        self.calibration_ = {"temperature": 1.0, "fitted_on": None}
+        if valid_split is None:
+            if self.calibrate or self.threshold_objective:
+                log.warning("no validation data: probabilities stay uncalibrated and no threshold is tuned")
+            return
+        logits = predict_logits(self.model_, valid_split, self.training_config().batch_size * 4,
+                                pad_id=self._pad_id(), device=torch.device("cpu"))
+        if self.calibrate:
+            self.temperature_ = calibration.fit_temperature(logits, valid_split.labels)
+            self.calibration_ = {"temperature": self.temperature_, "fitted_on": "validation",
+                                 "valid_nll_before": calibration.nll(logits, valid_split.labels),
+                                 "valid_nll_after": calibration.nll(logits, valid_split.labels, self.temperature_)}
+            log.info("calibration: temperature %.3f (validation NLL %.4f -> %.4f)", self.temperature_,
+                     self.calibration_["valid_nll_before"], self.calibration_["valid_nll_after"])
+        if self.threshold_objective is not None:
+            if len(self.labels_) != 2:
+                log.warning("threshold_objective applies to two-class tasks only; this one has %d classes: "
+                            "predictions stay argmax", len(self.labels_))
+                return
+            proba = calibration.softmax(logits, self.temperature_)
+            self.decision_ = {"positive_label": self.labels_[1],
+                              **calibration.tune_threshold(proba[:, 1], valid_split.labels == 1,
+                                                           self.threshold_objective)}
+            log.info("decision threshold for %r: %.4f (%s on validation%s)", self.labels_[1],
+                     self.decision_["threshold"], self.decision_["objective"],
+                     "" if self.decision_["met"] else ", target not reachable: best F1 instead")
 
     def _pad_id(self) -> int:
         return self.encoder_.model_args().get("padding_idx", 0)
@@ -197,13 +258,31 @@ class TextClassifier:
         finally:
             self.model_.to("cpu")
 
-    def predict_proba(self, texts: Iterable[str], batch_size: int | None = None, device: str | None = None):
-        """Softmax probabilities, shape [n_texts, n_labels], columns in ``labels_`` order."""
-        return torch.softmax(torch.from_numpy(self._logits(texts, batch_size, device)), dim=1).numpy()
+    def predict_proba(self, texts: Iterable[str], batch_size: int | None = None, device: str | None = None,
+                      calibrate: bool = True):
+        """Probabilities, shape [n_texts, n_labels], columns in ``labels_`` order: the softmax of the logits
+        divided by the run's fitted temperature, or of the raw logits with ``calibrate=False``."""
+        logits = self._logits(texts, batch_size, device)
+        return calibration.softmax(logits, self.temperature_ if calibrate else 1.0).astype(np.float32)
 
-    def predict(self, texts: Iterable[str], batch_size: int | None = None, device: str | None = None) -> list[str]:
+    def decide(self, proba: np.ndarray, abstain_below: float | None = None) -> list[tuple[str, float]]:
+        """(label, its probability) per row of ``predict_proba``'s output: the tuned two-class threshold when
+        the run has one, else the most probable label; ``calibration.UNCERTAIN`` when that label's probability
+        is under ``abstain_below``."""
+        self._check_fitted()
+        calibration.check_abstain_below(abstain_below)
+        if abstain_below is not None and calibration.UNCERTAIN in self.labels_:
+            raise ConfigError(f"abstain_below needs the reserved label {calibration.UNCERTAIN!r}, but this run "
+                              "has a class of that name")
+        chosen = calibration.decide(proba, None if self.decision_ is None else self.decision_["threshold"])
+        confidence = np.asarray(proba)[np.arange(len(chosen)), chosen]
+        return [(calibration.UNCERTAIN if abstain_below is not None and p < abstain_below else self.labels_[i],
+                 float(p)) for i, p in zip(chosen, confidence)]
+
+    def predict(self, texts: Iterable[str], batch_size: int | None = None, device: str | None = None,
+                abstain_below: float | None = None) -> list[str]:
         proba = self.predict_proba(texts, batch_size, device)
-        return [self.labels_[i] for i in proba.argmax(1)]
+        return [label for label, _ in self.decide(proba, abstain_below)]
 
     @torch.no_grad()
     def explain(self, texts: Iterable[str], batch_size: int = 256) -> list[list[tuple[str, float]]]:
@@ -226,13 +305,31 @@ class TextClassifier:
         return explained
 
     def evaluate(self, data, batch_size: int | None = None, device: str | None = None) -> dict:
-        """The full report (see ``textclass.evaluation.classification_report``) on labeled data."""
+        """The full report on labeled data: ``textclass.evaluation.classification_report`` of the run's
+        decisions, plus ``calibration`` (NLL, Brier and ECE over 15 equal-width bins, before and after the
+        temperature), ``coverage`` (accuracy of the texts answered at each confidence floor), and
+        ``predictions`` (per-text true and predicted indices with the data's sha256, for paired comparisons)."""
+        return self.evaluation(data, batch_size, device).report
+
+    def evaluation(self, data, batch_size: int | None = None, device: str | None = None) -> Evaluation:
+        """``evaluate``'s report together with the data and raw logits it came from (for report.html)."""
         data = _as_dataset(data, "evaluation data")
         _require_labeled(data, "evaluation")
         logits = self._logits(data, batch_size, device)
         y_true = self._encode_labels(data)
         loss = float(torch.nn.functional.cross_entropy(torch.from_numpy(logits), torch.from_numpy(y_true)))
-        return classification_report(y_true, logits.argmax(1), self.labels_, loss=loss)
+        raw, proba = calibration.softmax(logits), calibration.softmax(logits, self.temperature_)
+        threshold = None if self.decision_ is None else self.decision_["threshold"]
+        y_pred = calibration.decide(proba, threshold)
+        report = classification_report(y_true, y_pred, self.labels_, loss=loss)
+        report["calibration"] = {"temperature": self.temperature_, "ece_bins": ECE_BINS,
+                                 "before": calibration_scores(raw, y_true), "after": calibration_scores(proba, y_true)}
+        if self.decision_ is not None:
+            report["decision_threshold"] = dict(self.decision_)
+        report["coverage"] = coverage_curve(proba[np.arange(len(y_pred)), y_pred], y_pred == y_true)
+        report["predictions"] = {"sha256": dataset_fingerprint(data), "true": y_true.tolist(),
+                                 "predicted": y_pred.tolist()}
+        return Evaluation(report, data, logits, y_true)
 
     def _encode_labels(self, data: TextDataset) -> np.ndarray:
         index = {label: i for i, label in enumerate(self.labels_)}
@@ -247,6 +344,8 @@ class TextClassifier:
             "encoder": self.encoder_.config(),
             "training": {**self.training_config().to_dict(), "valid_fraction": self.valid_fraction},
             "best_epoch": self.best_epoch_,
+            "calibration": {**self.calibration_, "enabled": self.calibrate},
+            "decision": self.decision_,
             "augment": None if self.augment is None else resolve_augmentation(self.augment).record(),
         }
 
@@ -264,6 +363,8 @@ class TextClassifier:
         training = dict(config["training"])
         # A setting both parts take (a transformer's ``pretrained``) was saved in both, with one value.
         clf = cls(config["model"]["name"], **training, **{**config["model"]["params"], **_encoder_overrides(config)})
+        clf.calibrate = bool((config.get("calibration") or {}).get("enabled", True))
+        clf.threshold_objective = (config.get("decision") or {}).get("objective")
         clf.augment = _recreatable_augment(config.get("augment"))
         clf.labels_ = labels
         clf.encoder_ = load_encoder(directory, config["encoder"])
@@ -276,6 +377,10 @@ class TextClassifier:
         clf.model_.eval()
         clf.history_ = artifact.read_json(directory / "history.json") if (directory / "history.json").exists() else []
         clf.best_epoch_ = config.get("best_epoch")
+        # Runs saved before calibration existed have neither section: raw softmax, argmax decisions.
+        clf.calibration_ = config.get("calibration") or {"temperature": 1.0, "fitted_on": None}
+        clf.temperature_ = float(clf.calibration_.get("temperature", 1.0))
+        clf.decision_ = config.get("decision")
         return clf
 
 

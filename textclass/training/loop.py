@@ -115,7 +115,7 @@ def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | Non
                     "validation scores, are off: all %d epochs run and the last is kept", cfg.epochs)
     loss_fn = nn.CrossEntropyLoss()
     rng = np.random.default_rng(cfg.seed)
-    result, best_value, best_state, stale = TrainingResult(), None, None, 0
+    result, best_value, best_loss, best_state, stale = TrainingResult(), None, None, None, 0
 
     for epoch in range(1, cfg.epochs + 1):
         model.train()
@@ -167,8 +167,11 @@ def train_model(model: nn.Module, train: EncodedSplit, valid: EncodedSplit | Non
         value = row[f"valid_{cfg.monitor}"]
         if not per_batch:
             scheduler.step(value)
-        if best_value is None or _better(value, best_value, MONITORS[cfg.monitor]):
-            best_value, result.best_epoch, stale = value, epoch, 0
+        # A tie on the monitored metric (accuracy stuck at 1.0 on a small validation set) goes to the lower
+        # validation loss: the later epoch's confidences are the ones that kept improving.
+        if (best_value is None or _better(value, best_value, MONITORS[cfg.monitor])
+                or (value == best_value and row["valid_loss"] < best_loss)):
+            best_value, best_loss, result.best_epoch, stale = value, row["valid_loss"], epoch, 0
             best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
         else:
             stale += 1
