@@ -5,10 +5,10 @@ import argparse
 import sys
 
 from ..errors import TextclassError
-from . import datasets, embeddings, evaluate, models, predict, train
+from . import compare, datasets, embeddings, evaluate, explain, models, predict, train
 from .common import setup_logging
 
-COMMANDS = (train, evaluate, predict, datasets, models, embeddings)
+COMMANDS = (train, evaluate, predict, explain, compare, datasets, models, embeddings)
 
 
 def build_parser() -> argparse.ArgumentParser:
