@@ -166,6 +166,7 @@ class TextClassifier:
         if augmentation is not None:  # after the hold-out: validation and test scores stay on real texts
             train = augmentation.apply(train, self.seed)
         self.labels_ = sorted(set(train.labels))
+        self.data_summary_ = {"train_texts": len(train), "valid_texts": None if valid is None else len(valid)}
         if len(self.labels_) < 2:
             raise DataError(f"training data has a single label ({self.labels_[0]!r}); need at least two classes",
                             path=train.origin)
@@ -344,18 +345,20 @@ class TextClassifier:
             "encoder": self.encoder_.config(),
             "training": {**self.training_config().to_dict(), "valid_fraction": self.valid_fraction},
             "best_epoch": self.best_epoch_,
+            "data": getattr(self, "data_summary_", None),
             "calibration": {**self.calibration_, "enabled": self.calibrate},
             "decision": self.decision_,
             "augment": None if self.augment is None else resolve_augmentation(self.augment).record(),
         }
 
-    def save(self, directory, metrics: dict | None = None) -> Path:
+    def save(self, directory, metrics: dict | None = None, files: dict[str, str] | None = None) -> Path:
+        """Write the run; ``files`` adds text files by name (``{"report.html": html}``)."""
         self._check_fitted()
         extra = {"history.json": self.history_}
         if metrics is not None:
             extra["metrics.json"] = metrics
         return artifact.save_run(directory, config=self.config(), labels=self.labels_, encoder=self.encoder_,
-                                 model=self.model_, extra_json=extra)
+                                 model=self.model_, extra_json=extra, extra_text=files)
 
     @classmethod
     def load(cls, directory) -> "TextClassifier":
@@ -377,6 +380,7 @@ class TextClassifier:
         clf.model_.eval()
         clf.history_ = artifact.read_json(directory / "history.json") if (directory / "history.json").exists() else []
         clf.best_epoch_ = config.get("best_epoch")
+        clf.data_summary_ = config.get("data")
         # Runs saved before calibration existed have neither section: raw softmax, argmax decisions.
         clf.calibration_ = config.get("calibration") or {"temperature": 1.0, "fitted_on": None}
         clf.temperature_ = float(clf.calibration_.get("temperature", 1.0))

@@ -9,6 +9,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from ..classifier import TextClassifier
+from ..calibration import UNCERTAIN
 from ..errors import ConfigError
 from ..io import atomic_open
 
@@ -25,6 +26,8 @@ def add_parser(sub) -> None:
     p.add_argument("--output", metavar="FILE", help="write predictions here (.csv or .jsonl) instead of stdout")
     p.add_argument("--text-column", metavar="NAME", help="column/key holding the text (default: text)")
     p.add_argument("--probabilities", action="store_true", help="add one column per label with its probability")
+    p.add_argument("--abstain-below", type=float, metavar="P",
+                   help=f"label a text {UNCERTAIN!r} when its (calibrated) confidence is under P")
     p.add_argument("--batch-size", type=int, default=256, help="texts per batch (default 256)")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda, auto")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -58,9 +61,8 @@ def _predict_rows(clf: TextClassifier, texts: list[str], args) -> list[dict]:
     for start in range(0, len(texts), CHUNK):
         chunk = texts[start : start + CHUNK]
         proba = clf.predict_proba(chunk, batch_size=args.batch_size, device=args.device)
-        for text, p in zip(chunk, proba):
-            best = int(p.argmax())
-            row = {"text": text, "label": clf.labels_[best], "confidence": float(p[best])}
+        for text, p, (label, confidence) in zip(chunk, proba, clf.decide(proba, args.abstain_below)):
+            row = {"text": text, "label": label, "confidence": confidence}
             if args.probabilities:
                 row.update({f"p_{label}": float(v) for label, v in zip(clf.labels_, p)})
             rows.append(row)

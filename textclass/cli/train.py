@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 
 from ..artifact import check_target
 from ..augment import METHODS as AUGMENT_METHODS
@@ -10,10 +11,12 @@ from ..data.selection import load_splits
 from ..errors import ConfigError, DataError
 from ..evaluation import format_report
 from ..models import MODELS
+from ..report import REPORT_FILE, build_report, missing_library
 from ..training import SCHEDULES, TrainingConfig
 from .common import add_data_flags, add_model_flags, model_params_from
 
 DEFAULT_MODEL = "ngram"
+log = logging.getLogger("textclass")
 
 
 def model_defaults(key: str) -> str:
@@ -70,6 +73,14 @@ def add_parser(sub) -> None:
     a.add_argument("--augment-vectors", metavar="PATH",
                    help="word vectors (.vec/.txt/.bin) whose nearest neighbours serve as synonyms; required for "
                         "synonym replacement and insertion; without it only swap and deletion run")
+    c = p.add_argument_group("confidence")
+    c.add_argument("--no-calibrate", action="store_true",
+                   help="keep the raw softmax (default: fit a temperature on the validation split)")
+    c.add_argument("--threshold-objective", metavar="OBJ",
+                   help="two-class tasks: tune the decision threshold on validation for f1, precision:P (best "
+                        "recall with precision >= P) or recall:R (best precision with recall >= R); "
+                        "default: the most probable label")
+    c.add_argument("--no-report", action="store_true", help="do not write RUN/report.html (needs the report extra)")
     add_model_flags(p)
     p.set_defaults(run=run)
 
@@ -92,20 +103,36 @@ def run(args: argparse.Namespace) -> int:
                          warmup_ratio=args.warmup_ratio, grad_accum_steps=args.grad_accum_steps,
                          patience=args.patience, monitor=args.monitor, valid_fraction=args.valid_fraction,
                          seed=args.seed, device=args.device, progress=not args.no_progress,
-                         augment=_augment_setting(args), **model_params_from(args))
+                         augment=_augment_setting(args), calibrate=not args.no_calibrate,
+                         threshold_objective=args.threshold_objective, **model_params_from(args))
     check_target(args.out)  # refuse an unusable --out now, not after training
+    write_report = _report_wanted(args.no_report)
     splits = load_splits(args.data, train=args.train, valid=args.valid, test=args.test, data_dir=args.data_dir,
                          text_column=args.text_column, label_column=args.label_column, skip_empty=args.skip_empty,
                          limit=args.limit, seed=args.seed)
     _check_test_labels(splits)
     clf.fit(splits.train, valid=splits.valid)
-    metrics = None
+    metrics = evaluation = None
     if splits.test is not None:
-        metrics = clf.evaluate(splits.test, device=args.device)
+        evaluation = clf.evaluation(splits.test, device=args.device)
+        metrics = evaluation.report
         print(format_report(metrics, title=f"Test report ({splits.test.origin})"))
-    out = clf.save(args.out, metrics=metrics)
+    files = None
+    if write_report:
+        files = {REPORT_FILE: build_report(clf, evaluation, title=f"textclass run {args.out}")}
+    out = clf.save(args.out, metrics=metrics, files=files)
     print(f"\nsaved run to {out}")
     return 0
+
+
+def _report_wanted(no_report: bool) -> bool:
+    """report.html is a bonus of the run: without its libraries, say so before training and go on without it."""
+    if no_report:
+        return False
+    missing = missing_library()
+    if missing:
+        log.warning("report.html will not be written: %s is missing (pip install 'textclass[report]')", missing)
+    return missing is None
 
 
 def _check_test_labels(splits) -> None:
