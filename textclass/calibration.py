@@ -34,8 +34,11 @@ def nll(logits: np.ndarray, labels: np.ndarray, temperature: float = 1.0) -> flo
     return float(-log_softmax(logits, temperature)[np.arange(len(labels)), labels].mean())
 
 
-def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
-    """The T minimising validation NLL, by golden-section search over log T.
+def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float | None:
+    """The T minimising validation NLL, by golden-section search over log T; None when no finite T does.
+
+    When every validation text is classified correctly, NLL keeps falling as T goes to 0 (every confidence
+    to 1): the data then say nothing about how sure the model should be, and None leaves the softmax as it is.
 
     NLL(T) is convex in 1/T (a log-sum-exp of linear functions of 1/T, minus a linear term), hence unimodal in
     log T, so a bracketing search needs no step size or starting point and cannot diverge, unlike LBFGS on a
@@ -44,6 +47,8 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     logits = np.asarray(logits, np.float64)
     if len(logits) == 0:
         raise ConfigError("cannot fit a temperature on zero validation texts")
+    if (logits.argmax(1) == np.asarray(labels)).all():
+        return None
     low, high = LOG_T_RANGE
     ratio = (math.sqrt(5) - 1) / 2
     a, b = high - ratio * (high - low), low + ratio * (high - low)

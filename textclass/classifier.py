@@ -203,8 +203,13 @@ class TextClassifier:
             return
         logits = predict_logits(self.model_, valid_split, self.training_config().batch_size * 4,
                                 pad_id=self._pad_id(), device=torch.device("cpu"))
-        if self.calibrate:
-            self.temperature_ = calibration.fit_temperature(logits, valid_split.labels)
+        temperature = calibration.fit_temperature(logits, valid_split.labels) if self.calibrate else None
+        if self.calibrate and temperature is None:
+            log.warning("calibration: the model makes no mistake on the validation split, so no temperature "
+                        "can be fitted; probabilities stay the raw softmax")
+            self.calibration_["note"] = "validation has no mistakes: no finite temperature minimises its NLL"
+        if temperature is not None:
+            self.temperature_ = temperature
             self.calibration_ = {"temperature": self.temperature_, "fitted_on": "validation",
                                  "valid_nll_before": calibration.nll(logits, valid_split.labels),
                                  "valid_nll_after": calibration.nll(logits, valid_split.labels, self.temperature_)}
