@@ -66,7 +66,7 @@ def confusion_heatmap(matrix: list[list[int]], labels: list[str]) -> str:
 
 def per_class_bars(per_class: dict) -> str:
     labels = list(per_class)
-    figure = _figure(8, max(3, 0.22 * len(labels) + 1.2))
+    figure = _figure(8, max(2.0, 0.22 * len(labels) + 1.0))
     axes = figure.subplots()
     positions = np.arange(len(labels))
     height = 0.27
