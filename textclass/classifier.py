@@ -22,14 +22,17 @@ from .data import TextDataset, stratified_split
 from .errors import ConfigError, DataError
 from .evaluation import classification_report
 from .evaluation.calibration_metrics import ECE_BINS, calibration_scores, coverage_curve
-from .models import MODELS, model_hyperparameters
+from .models import DEFAULT_MODEL, MODELS, model_hyperparameters
+from .models.base import TextModel, TokenAttention
 from .registry import constructor_defaults
 from .text import ENCODERS, build_encoder, load_encoder
-from .training import TrainingConfig, predict_logits, resolve_device, train_model
+from .text.base import Encoder
+from .training import OPTIONS, TrainingConfig, check_option, predict_logits, resolve_device, train_model
 
 log = logging.getLogger("textclass")
 
-TRAINING_KEYS = tuple(TrainingConfig.__dataclass_fields__)
+# Texts per forward pass at prediction: no gradients are kept, so batches can be larger than in training.
+PREDICT_BATCH_SIZE = 256
 
 
 def _as_dataset(data, what: str) -> TextDataset:
@@ -75,40 +78,39 @@ class TextClassifier:
     >>> clf = TextClassifier(model="bilstm", epochs=1, hidden_dim=64)
     >>> clf.fit(train_pairs).predict(["what a film!"])
 
-    Training settings left at ``None`` take the model family's defaults (the tutorial's for ``bilstm``:
-    5 epochs, batch 64, Adam at 1e-3, gradients clipped at 1.0).
-    ``params`` are the model's hyperparameters and its encoder's settings (``hidden_dim``,
-    ``max_len``, ``tokenizer``, ``vocab_size`` ...): ``TextClassifier.hyperparameters("bilstm")`` lists them.
+    Keywords are of two kinds, told apart by name:
+    - training options, every field of ``textclass.training.TrainingConfig`` (``epochs``, ``batch_size``, ``lr``,
+      ``lr_schedule``, ``patience``, ``monitor``, ``valid_fraction``, ``seed``, ``device`` ...); left unset (or
+      None) they take the model family's ``training_defaults``, else TrainingConfig's own defaults;
+    - the model's hyperparameters and its encoder's settings (``hidden_dim``, ``max_len``, ``tokenizer``,
+      ``vocab_size`` ...): ``TextClassifier.hyperparameters("bilstm")`` lists them.
     ``augment`` (off by default) adds variants of the training texts, never of validation or test ones:
     ``{"method": "eda", "copies": 2, "alpha": 0.1, "vectors": "imdb.vec"}``, or an augmenter object such as
     ``BackTranslation(translate)``, which config.json records by description only (see textclass.augment).
-    ``calibrate`` (on by default) fits a softmax temperature on the validation split, which every probability
-    then uses (``predict_proba(calibrate=False)`` gives the raw ones). ``threshold_objective`` (two-class
-    tasks: ``"f1"``, ``"precision:0.95"``, ``"recall:0.9"``) tunes the decision threshold on the second label's
-    probability on validation; off by default (argmax). See textclass.calibration.
+    ``get_params``/``set_params`` follow scikit-learn, so ``TextClassifier(**clf.get_params())`` is a clone.
+    Two training options concern confidences (see textclass.calibration): ``calibrate`` (on by default) fits a
+    softmax temperature on the validation split, which every probability then uses
+    (``predict_proba(calibrate=False)`` gives the raw ones); ``threshold_objective`` (two-class tasks:
+    ``"f1"``, ``"precision:0.95"``, ``"recall:0.9"``) tunes the decision threshold on the second label's
+    probability on validation, where by default the most probable label wins.
     """
 
-    def __init__(self, model: str = "ngram", *, epochs: int | None = None, batch_size: int | None = None,
-                 lr: float | None = None, weight_decay: float | None = None, clip_grad_norm: float | None = None,
-                 lr_schedule: str | None = None, warmup_steps: int | None = None, warmup_ratio: float | None = None,
-                 grad_accum_steps: int | None = None, patience: int | None = None,
-                 monitor: str | None = None, length_bucketing: bool | None = None, valid_fraction: float = 0.1,
-                 seed: int = 0, device: str = "auto", progress: bool = True, augment=None, calibrate: bool = True,
-                 threshold_objective: str | None = None, **params):
+    def __init__(self, model: str = DEFAULT_MODEL, *, augment=None, **settings):
         self.model = model
-        self.epochs, self.batch_size, self.lr, self.weight_decay = epochs, batch_size, lr, weight_decay
-        self.clip_grad_norm, self.lr_schedule, self.warmup_steps = clip_grad_norm, lr_schedule, warmup_steps
-        self.warmup_ratio, self.grad_accum_steps = warmup_ratio, grad_accum_steps
-        self.patience, self.monitor, self.valid_fraction = patience, monitor, valid_fraction
-        self.seed, self.device, self.progress, self.length_bucketing = seed, device, progress, length_bucketing
-        self.params = params
         self.augment = augment
-        self.calibrate, self.threshold_objective = calibrate, threshold_objective
-        if threshold_objective is not None:
-            calibration.ThresholdObjective.parse(threshold_objective)
-        self._split_params()  # fail at construction on an unknown model or parameter, not after reading data
-        self.training_config()
-        resolve_augmentation(augment)
+        self.options: dict = {}  # training options given explicitly; the rest come from the model's defaults
+        self.params: dict = {}  # the model's and its encoder's hyperparameters
+        self.set_params(**settings)
+        # Learned by fit (or read by load); None until then.
+        self.labels_: list[str] | None = None
+        self.encoder_: Encoder | None = None
+        self.model_: TextModel | None = None
+        self.history_: list[dict] = []
+        self.best_epoch_: int | None = None
+        self.temperature_: float = 1.0
+        self.calibration_: dict = {"temperature": 1.0, "fitted_on": None}
+        self.decision_: dict | None = None  # the tuned two-class threshold, when one was asked for
+        self.data_summary_: dict | None = None
 
     # -- configuration --------------------------------------------------------------------------------
     @staticmethod
@@ -118,13 +120,37 @@ class TextClassifier:
         encoder_cls = ENCODERS.get(cls.encoder["name"])
         return {**constructor_defaults(encoder_cls), **cls.encoder.get("params", {}), **model_hyperparameters(model)}
 
+    def get_params(self, deep: bool = True) -> dict:
+        """Every setting as given (training options left unset are None), in scikit-learn's form."""
+        return {"model": self.model, "augment": self.augment,
+                **{name: self.options.get(name) for name in OPTIONS}, **self.params}
+
+    def set_params(self, **settings) -> "TextClassifier":
+        """Change settings; checked at once, so a wrong name or value fails here rather than after reading data."""
+        if "model" in settings:
+            self.model = settings.pop("model")
+        if "augment" in settings:
+            self.augment = settings.pop("augment")
+        options = {**self.options, **{k: v for k, v in settings.items() if k in OPTIONS}}
+        params = {**self.params, **{k: v for k, v in settings.items() if k not in OPTIONS}}
+        # None means "not set": the model family's default applies again.
+        options = {k: v for k, v in options.items() if v is not None}
+        params = {k: v for k, v in params.items() if v is not None}
+        for name, value in options.items():
+            check_option(name, value)
+        self.options, self.params = options, params
+        self._split_params()
+        self.training_config()
+        resolve_augmentation(self.augment)
+        return self
+
     def _split_params(self) -> tuple[dict, dict]:
         cls = MODELS.get(self.model)
         model_keys = model_hyperparameters(self.model)
         encoder_keys = constructor_defaults(ENCODERS.get(cls.encoder["name"]))
         unknown = sorted(set(self.params) - set(model_keys) - set(encoder_keys))
         if unknown:
-            known = ", ".join(sorted(set(model_keys) | set(encoder_keys)))
+            known = ", ".join(sorted(set(model_keys) | set(encoder_keys) | set(OPTIONS)))
             raise ConfigError(f"model {self.model!r} has no parameter {', '.join(unknown)}; it accepts: {known}")
         # Every hyperparameter is resolved and stored, so a run does not depend on later default changes.
         model_params = {**model_keys, **{k: v for k, v in self.params.items() if k in model_keys}}
@@ -133,14 +159,19 @@ class TextClassifier:
         return model_params, {"name": cls.encoder["name"], "params": encoder_params}
 
     def training_config(self) -> TrainingConfig:
-        """Explicit arguments, else the model family's own defaults (``training_defaults``), else the loop's."""
-        chosen = {k: getattr(self, k) for k in TRAINING_KEYS if getattr(self, k) is not None}
-        return TrainingConfig(**{**getattr(MODELS.get(self.model), "training_defaults", {}), **chosen})
+        """Explicit options, else the model family's own defaults, else TrainingConfig's."""
+        return TrainingConfig(**{**MODELS.get(self.model).training_defaults, **self.options})
 
-    def get_params(self) -> dict:
-        return {"model": self.model, **{k: getattr(self, k) for k in TRAINING_KEYS},
-                "valid_fraction": self.valid_fraction, "augment": self.augment, "calibrate": self.calibrate,
-                "threshold_objective": self.threshold_objective, **self.params}
+    def _build_model(self, model_params: dict, run_dir: Path | None = None) -> TextModel:
+        """The one path from configuration to model, for ``fit`` and ``load`` alike (``run_dir`` when loading)."""
+        cls = MODELS.get(self.model)
+        args = {"num_classes": len(self.labels_), **self.encoder_.model_args(), **model_params}
+        if run_dir is not None:
+            args.update(cls.run_args(run_dir))
+        try:
+            return cls(**args)
+        except (ValueError, TypeError) as exc:  # torch's own checks: hidden_dim 0, dropout 1.5 ...
+            raise ConfigError(f"model {MODELS.canonical(self.model)!r} rejects its settings: {exc}") from exc
 
     # -- fitting ------------------------------------------------------------------------------------
     def fit(self, train, valid=None) -> "TextClassifier":
@@ -148,74 +179,70 @@ class TextClassifier:
 
         Without ``valid``, a stratified ``valid_fraction`` of train is held out (seeded) to choose the epoch.
         """
+        cfg = self.training_config()
         train = _as_dataset(train, "training data")
         _require_labeled(train, "training")
-        if valid is None and self.valid_fraction > 0:
-            train, valid = stratified_split(train, self.valid_fraction, self.seed)
+        if valid is None and cfg.valid_fraction > 0:
+            train, valid = stratified_split(train, cfg.valid_fraction, cfg.seed)
             if len(valid) == 0:  # every label has a single example: nothing can be held out
                 log.warning("validation: no label has two examples, so none is held out; training without "
                             "validation (the last epoch is kept)")
                 valid = None
             else:
                 log.info("validation: held out %d of %d training texts (stratified, seed %d)",
-                         len(valid), len(train) + len(valid), self.seed)
+                         len(valid), len(train) + len(valid), cfg.seed)
         elif valid is not None:
             valid = _as_dataset(valid, "validation data")
             _require_labeled(valid, "validation")
         augmentation = resolve_augmentation(self.augment)
         if augmentation is not None:  # after the hold-out: validation and test scores stay on real texts
-            train = augmentation.apply(train, self.seed)
+            train = augmentation.apply(train, cfg.seed)
         self.labels_ = sorted(set(train.labels))
         self.data_summary_ = {"train_texts": len(train), "valid_texts": None if valid is None else len(valid)}
         if len(self.labels_) < 2:
             raise DataError(f"training data has a single label ({self.labels_[0]!r}); need at least two classes",
                             path=train.origin)
         model_params, encoder_config = self._split_params()
-        torch.manual_seed(self.seed)
-        train_split_labels = self._encode_labels(train)
+        torch.manual_seed(cfg.seed)
         # Encoders may learn from labels (naive-Bayes feature weights); they only ever see the training split.
-        self.encoder_ = build_encoder(encoder_config).fit(train.texts, train_split_labels)
-        train_split = self._encode(train, "train")
+        self.encoder_ = build_encoder(encoder_config)
+        train_labels = self._encode_labels(train)
+        train_split = EncodedSplit(self.encoder_.fit_encode(train.texts, train_labels), train_labels)
         valid_split = self._encode(valid, "valid") if valid is not None else None
-        try:
-            self.model_ = MODELS.get(self.model)(num_classes=len(self.labels_), **self.encoder_.model_args(),
-                                                 **model_params)
-        except (ValueError, TypeError) as exc:  # torch's own checks: hidden_dim 0, dropout 1.5 ...
-            raise ConfigError(f"model {MODELS.canonical(self.model)!r} rejects its settings: {exc}") from exc
+        self.model_ = self._build_model(model_params)
         # Pretrained vectors are read here only; a saved run carries the resulting weights.
-        if hasattr(self.model_, "init_embeddings"):
-            self.model_.init_embeddings(self.encoder_.vocab)
+        self.model_.init_embeddings(self.encoder_)
         log.info("model %s: %s parameters", MODELS.canonical(self.model),
                  f"{sum(p.numel() for p in self.model_.parameters()):,}")
-        result = train_model(self.model_, train_split, valid_split, self.training_config(), pad_id=self._pad_id())
+        result = train_model(self.model_, train_split, valid_split, cfg, pad_id=self._pad_id())
         self.history_, self.best_epoch_ = result.history, result.best_epoch
         self.model_.to("cpu").eval()  # predictions start on CPU; fit's device is a training choice
-        self._fit_confidence(valid_split)
+        self._fit_confidence(valid_split, cfg)
         return self
 
-    def _fit_confidence(self, valid_split: EncodedSplit | None) -> None:
+    def _fit_confidence(self, valid_split: EncodedSplit | None, cfg: TrainingConfig) -> None:
         """Temperature and (two-class, when asked) decision threshold, both from the validation split only."""
         self.temperature_, self.decision_ = 1.0, None
         self.calibration_ = {"temperature": 1.0, "fitted_on": None}
         if valid_split is None:
-            if self.calibrate or self.threshold_objective:
+            if cfg.calibrate or cfg.threshold_objective:
                 log.warning("no validation data: probabilities stay uncalibrated and no threshold is tuned")
             return
-        logits = predict_logits(self.model_, valid_split, self.training_config().batch_size * 4,
-                                pad_id=self._pad_id(), device=torch.device("cpu"))
-        temperature = calibration.fit_temperature(logits, valid_split.labels) if self.calibrate else None
-        if self.calibrate and temperature is None:
+        logits = predict_logits(self.model_, valid_split, PREDICT_BATCH_SIZE, pad_id=self._pad_id(),
+                                device=torch.device("cpu"))
+        temperature = calibration.fit_temperature(logits, valid_split.labels) if cfg.calibrate else None
+        if cfg.calibrate and temperature is None:
             log.warning("calibration: the model makes no mistake on the validation split, so no temperature "
                         "can be fitted; probabilities stay the raw softmax")
             self.calibration_["note"] = "validation has no mistakes: no finite temperature minimises its NLL"
         if temperature is not None:
             self.temperature_ = temperature
-            self.calibration_ = {"temperature": self.temperature_, "fitted_on": "validation",
+            self.calibration_ = {"temperature": temperature, "fitted_on": "validation",
                                  "valid_nll_before": calibration.nll(logits, valid_split.labels),
-                                 "valid_nll_after": calibration.nll(logits, valid_split.labels, self.temperature_)}
-            log.info("calibration: temperature %.3f (validation NLL %.4f -> %.4f)", self.temperature_,
+                                 "valid_nll_after": calibration.nll(logits, valid_split.labels, temperature)}
+            log.info("calibration: temperature %.3f (validation NLL %.4f -> %.4f)", temperature,
                      self.calibration_["valid_nll_before"], self.calibration_["valid_nll_after"])
-        if self.threshold_objective is not None:
+        if cfg.threshold_objective is not None:
             if len(self.labels_) != 2:
                 log.warning("threshold_objective applies to two-class tasks only; this one has %d classes: "
                             "predictions stay argmax", len(self.labels_))
@@ -223,7 +250,7 @@ class TextClassifier:
             proba = calibration.softmax(logits, self.temperature_)
             self.decision_ = {"positive_label": self.labels_[1],
                               **calibration.tune_threshold(proba[:, 1], valid_split.labels == 1,
-                                                           self.threshold_objective)}
+                                                           cfg.threshold_objective)}
             log.info("decision threshold for %r: %.4f (%s on validation%s)", self.labels_[1],
                      self.decision_["threshold"], self.decision_["objective"],
                      "" if self.decision_["met"] else ", target not reachable: best F1 instead")
@@ -246,7 +273,7 @@ class TextClassifier:
 
     # -- inference ------------------------------------------------------------------------------------
     def _check_fitted(self):
-        if not hasattr(self, "model_"):
+        if self.model_ is None:
             raise RuntimeError("this TextClassifier is not fitted: call fit() or TextClassifier.load()")
 
     def _logits(self, data: TextDataset | Sequence[str], batch_size: int | None, device: str | None) -> np.ndarray:
@@ -259,7 +286,7 @@ class TextClassifier:
         target = resolve_device(device or "cpu")
         self.model_.to(target)
         try:
-            return predict_logits(self.model_, split, batch_size or self.training_config().batch_size * 4, pad_id=self._pad_id(),
+            return predict_logits(self.model_, split, batch_size or PREDICT_BATCH_SIZE, pad_id=self._pad_id(),
                                   device=target)
         finally:
             self.model_.to("cpu")
@@ -298,7 +325,7 @@ class TextClassifier:
         ``max_len`` tokens as in prediction. Only attention models (``bilstm_attn``) can explain.
         """
         self._check_fitted()
-        if not hasattr(self.model_, "attention_weights"):
+        if not isinstance(self.model_, TokenAttention):
             raise ConfigError(f"model {self.model!r} has no attention weights to explain with; use bilstm_attn")
         split = self._encode(TextDataset(_check_texts(texts)), "texts")
         itos, explained = self.encoder_.vocab.itos, [None] * len(split)
@@ -348,10 +375,10 @@ class TextClassifier:
             "task": "single_label",
             "model": {"name": MODELS.canonical(self.model), "params": model_params},
             "encoder": self.encoder_.config(),
-            "training": {**self.training_config().to_dict(), "valid_fraction": self.valid_fraction},
+            "training": self.training_config().to_dict(),
             "best_epoch": self.best_epoch_,
-            "data": getattr(self, "data_summary_", None),
-            "calibration": {**self.calibration_, "enabled": self.calibrate},
+            "data": self.data_summary_,
+            "calibration": self.calibration_,
             "decision": self.decision_,
             "augment": None if self.augment is None else resolve_augmentation(self.augment).record(),
         }
@@ -370,17 +397,16 @@ class TextClassifier:
         directory, config, labels = artifact.read_run(directory)
         training = dict(config["training"])
         # A setting both parts take (a transformer's ``pretrained``) was saved in both, with one value.
-        clf = cls(config["model"]["name"], **training, **{**config["model"]["params"], **_encoder_overrides(config)})
-        clf.calibrate = bool((config.get("calibration") or {}).get("enabled", True))
-        clf.threshold_objective = (config.get("decision") or {}).get("objective")
+        unknown = sorted(set(training) - set(OPTIONS))
+        if unknown:
+            log.warning("%s/config.json: ignoring training settings this version does not know: %s",
+                        directory, ", ".join(unknown))
+        options = {k: v for k, v in training.items() if k in OPTIONS}
+        clf = cls(config["model"]["name"], **options, **{**config["model"]["params"], **_encoder_overrides(config)})
         clf.augment = _recreatable_augment(config.get("augment"))
         clf.labels_ = labels
         clf.encoder_ = load_encoder(directory, config["encoder"])
-        model_cls = MODELS.get(config["model"]["name"])
-        # A model whose architecture came from outside (a pretrained folder) rebuilds it from the run's files.
-        build = getattr(model_cls, "from_run_dir", None)
-        args = dict(num_classes=len(labels), **clf.encoder_.model_args(), **config["model"]["params"])
-        clf.model_ = build(directory, **args) if build else model_cls(**args)
+        clf.model_ = clf._build_model(config["model"]["params"], run_dir=directory)
         artifact.load_weights(clf.model_, directory)
         clf.model_.eval()
         clf.history_ = artifact.read_json(directory / "history.json") if (directory / "history.json").exists() else []

@@ -202,7 +202,7 @@ def test_help_mentions_every_flag_of_the_issue(cli):
     assert result.code == 0
     for flag in ISSUE_FLAGS:
         assert flag in result.out, flag
-    for group in ("data:", "training:", "model hyperparameters"):
+    for group in ("data:", "training (", "model hyperparameters"):
         assert group in result.out
 
 

@@ -124,7 +124,7 @@ class EDA:
     def fit(self, texts: Sequence[str]) -> "EDA":
         if self.vectors is None:
             if set(self.operations) & set(_NEEDS_SYNONYMS):
-                log.info("EDA: no vectors file given (vectors= / --augment-vectors), so synonym replacement and "
+                log.info("EDA: no vectors file given (vectors=), so synonym replacement and "
                          "insertion are off; only %s run", " and ".join(self.active_operations()))
             self.synonyms = {}
             return self
