@@ -36,7 +36,7 @@ def test_a_flawless_validation_split_leaves_the_softmax_alone(sentiment_task, ca
 
 def test_no_calibrate_keeps_the_raw_softmax(sentiment_task):
     clf = TextClassifier("ngram", calibrate=False, **NGRAM).fit(sentiment_task(200, 0))
-    assert clf.temperature_ == 1.0 and clf.config()["calibration"]["enabled"] is False
+    assert clf.temperature_ == 1.0 and clf.config()["training"]["calibrate"] is False
     np.testing.assert_allclose(clf.predict_proba(["good"]), clf.predict_proba(["good"], calibrate=False))
 
 

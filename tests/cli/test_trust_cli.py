@@ -33,7 +33,7 @@ def runs(tmp_path_factory, sentiment_files, cli):
 def test_train_flags_reach_the_run(runs):
     a, b = TextClassifier.load(runs["a"]), TextClassifier.load(runs["b"])
     assert a.decision_["objective"] == "f1" and a.calibration_["fitted_on"] == "validation"
-    assert b.decision_ is None and b.temperature_ == 1.0 and not b.calibrate
+    assert b.decision_ is None and b.temperature_ == 1.0 and not b.training_config().calibrate
     metrics = json.loads((runs["a"] / "metrics.json").read_text())
     assert metrics["calibration"]["after"]["ece"] >= 0 and "coverage" in metrics
     assert not (runs["a"] / "report.html").exists()  # --no-report
