@@ -117,3 +117,12 @@ def test_cli_run_records_the_setting(tmp_path):
                  "--augment-copies", "2"]) == 0
     recorded = json.loads((out / "config.json").read_text())["augment"]
     assert recorded["method"] == "eda" and recorded["copies"] == 2 and recorded["alpha"] == 0.1
+
+
+def test_an_object_that_is_not_an_augmenter_is_refused():
+    class DuckTyped:
+        def generate(self, texts, copies, rng):
+            return [list(texts)] * copies
+
+    with pytest.raises(ConfigError, match="Augmenter"):
+        TextClassifier(augment=DuckTyped())

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import ConfigError
+from .base import Augmenter
 from .synonyms import synonym_table
 
 log = logging.getLogger("textclass.augment")
@@ -99,7 +100,7 @@ def random_deletion(words: list[str], p: float, rng: random.Random) -> list[str]
     return kept or [rng.choice(words)]
 
 
-class EDA:
+class EDA(Augmenter):
     """The four EDA operations at rate ``alpha``, with synonyms from ``vectors`` (a .vec/.txt/.bin file).
 
     Without ``vectors`` only swap and deletion run. ``fit`` reads the file once and computes the

@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     write_report = _report_wanted(args.no_report)
     splits = load_splits(args.data, train=args.train, valid=args.valid, test=args.test, data_dir=args.data_dir,
                          text_column=args.text_column, label_column=args.label_column, skip_empty=args.skip_empty,
-                         limit=args.limit, seed=cfg.seed)
+                         limit=args.limit, seed=cfg.seed, progress=cfg.progress)
     _check_test_labels(splits)
     clf.fit(splits.train, valid=splits.valid)
     metrics = evaluation = None
