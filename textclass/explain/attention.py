@@ -10,7 +10,7 @@ from .base import Explanation, predicted
 
 @torch.no_grad()
 def explain_attention(clf, texts: list[str]) -> list[Explanation]:
-    classes, decisions = predicted(clf, texts)
+    _, decisions = predicted(clf, texts)
     split = clf._encode(TextDataset(texts), "texts")
     itos, model = clf.encoder_.vocab.itos, clf.model_.eval()
     weights_of = [None] * len(texts)
