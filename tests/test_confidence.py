@@ -96,3 +96,14 @@ def test_multiclass_ignores_the_threshold_objective(topics, caplog):
     clf = TextClassifier("ngram", threshold_objective="f1", **NGRAM).fit(train)
     assert clf.decision_ is None
     assert "two-class" in caplog.text
+
+
+def test_prediction_rows_follow_the_threshold_and_abstain():
+    from textclass.inference.rows import RowSpec
+
+    proba = np.array([[0.7, 0.3], [0.9, 0.1]], dtype=np.float32)
+    rows = RowSpec(("neg", "pos"), threshold=0.25, abstain_below=0.5).rows(["a", "b"], proba)
+    assert [(row["label"], row["confidence"]) for row in rows] == [(UNCERTAIN, pytest.approx(0.3)),
+                                                                   ("neg", pytest.approx(0.9))]
+    with pytest.raises(ConfigError, match="reserved"):
+        RowSpec(("uncertain", "sure"), abstain_below=0.5)

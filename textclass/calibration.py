@@ -133,6 +133,21 @@ def decide(proba: np.ndarray, threshold: float | None = None) -> np.ndarray:
     return (proba[:, 1] >= threshold).astype(np.int64)
 
 
-def check_abstain_below(value: float | None) -> None:
+def check_abstain_below(value: float | None, labels=()) -> None:
     if value is not None and not 0 <= value <= 1:
         raise ConfigError(f"abstain_below must be a probability in [0, 1], got {value}")
+    if value is not None and UNCERTAIN in labels:
+        raise ConfigError(f"abstain_below needs the reserved label {UNCERTAIN!r}, but this run has a class of "
+                          "that name")
+
+
+def decisions(proba: np.ndarray, labels, threshold: float | None = None,
+              abstain_below: float | None = None) -> tuple[np.ndarray, list[str]]:
+    """Chosen class index per row (``decide``) and its label, ``UNCERTAIN`` where the chosen class's
+    probability is under ``abstain_below``."""
+    check_abstain_below(abstain_below, labels)
+    chosen = decide(proba, threshold)
+    confidence = np.asarray(proba)[np.arange(len(chosen)), chosen]
+    names = [UNCERTAIN if abstain_below is not None and p < abstain_below else labels[i]
+             for i, p in zip(chosen.tolist(), confidence.tolist())]
+    return chosen, names

@@ -95,6 +95,10 @@ class TextClassifier:
     probability on validation, where by default the most probable label wins.
     """
 
+    # Where the training texts and labels came from ({"text_column": ..., "label_column": ...}), saved in
+    # config.json so that prediction on files of the same shape finds the text column by itself.
+    data_columns: dict | None = None
+
     def __init__(self, model: str = DEFAULT_MODEL, *, augment=None, **settings):
         self.model = model
         self.augment = augment
@@ -303,14 +307,13 @@ class TextClassifier:
         the run has one, else the most probable label; ``calibration.UNCERTAIN`` when that label's probability
         is under ``abstain_below``."""
         self._check_fitted()
-        calibration.check_abstain_below(abstain_below)
-        if abstain_below is not None and calibration.UNCERTAIN in self.labels_:
-            raise ConfigError(f"abstain_below needs the reserved label {calibration.UNCERTAIN!r}, but this run "
-                              "has a class of that name")
-        chosen = calibration.decide(proba, None if self.decision_ is None else self.decision_["threshold"])
-        confidence = np.asarray(proba)[np.arange(len(chosen)), chosen]
-        return [(calibration.UNCERTAIN if abstain_below is not None and p < abstain_below else self.labels_[i],
-                 float(p)) for i, p in zip(chosen, confidence)]
+        chosen, names = calibration.decisions(proba, self.labels_, self.threshold, abstain_below)
+        return [(name, float(proba[row, i])) for row, (i, name) in enumerate(zip(chosen.tolist(), names))]
+
+    @property
+    def threshold(self) -> float | None:
+        """The tuned two-class decision threshold on the second label's probability, or None (argmax)."""
+        return None if self.decision_ is None else self.decision_["threshold"]
 
     def predict(self, texts: Iterable[str], batch_size: int | None = None, device: str | None = None,
                 abstain_below: float | None = None) -> list[str]:
@@ -352,8 +355,7 @@ class TextClassifier:
         y_true = self._encode_labels(data)
         loss = float(torch.nn.functional.cross_entropy(torch.from_numpy(logits), torch.from_numpy(y_true)))
         raw, proba = calibration.softmax(logits), calibration.softmax(logits, self.temperature_)
-        threshold = None if self.decision_ is None else self.decision_["threshold"]
-        y_pred = calibration.decide(proba, threshold)
+        y_pred = calibration.decide(proba, self.threshold)
         report = classification_report(y_true, y_pred, self.labels_, loss=loss)
         report["calibration"] = {"temperature": self.temperature_, "ece_bins": ECE_BINS,
                                  "before": calibration_scores(raw, y_true), "after": calibration_scores(proba, y_true)}
@@ -377,10 +379,11 @@ class TextClassifier:
             "encoder": self.encoder_.config(),
             "training": self.training_config().to_dict(),
             "best_epoch": self.best_epoch_,
-            "data": self.data_summary_,
+            "data_summary": self.data_summary_,
             "calibration": self.calibration_,
             "decision": self.decision_,
             "augment": None if self.augment is None else resolve_augmentation(self.augment).record(),
+            **({"data": self.data_columns} if self.data_columns else {}),
         }
 
     def save(self, directory, metrics: dict | None = None, files: dict[str, str] | None = None) -> Path:
@@ -411,7 +414,8 @@ class TextClassifier:
         clf.model_.eval()
         clf.history_ = artifact.read_json(directory / "history.json") if (directory / "history.json").exists() else []
         clf.best_epoch_ = config.get("best_epoch")
-        clf.data_summary_ = config.get("data")
+        clf.data_columns = config.get("data")  # absent in runs saved before it was recorded
+        clf.data_summary_ = config.get("data_summary")
         # Runs saved before calibration existed have neither section: raw softmax, argmax decisions.
         clf.calibration_ = config.get("calibration") or {"temperature": 1.0, "fitted_on": None}
         clf.temperature_ = float(clf.calibration_.get("temperature", 1.0))

@@ -85,3 +85,14 @@ def test_explain_colours_only_on_a_terminal(runs, monkeypatch, capsys):
     assert "\x1b[48;5;" in capsys.readouterr().out
     assert main(["explain", str(runs["a"]), "w1 good w2", "--no-color"]) == 0
     assert "\x1b[" not in capsys.readouterr().out
+
+
+def test_streamed_files_use_the_threshold_and_abstain(cli, runs, tmp_path, writers):
+    texts = ["w1 good w2", "w5 w6", "bad w3"]
+    source = writers.csv(tmp_path / "in.csv", ["text"], [[t] for t in texts])
+    clf = TextClassifier.load(runs["a"])
+    decided = clf.decide(clf.predict_proba(texts))
+    result = cli("predict", runs["a"], "--input", source, "--output", tmp_path / "out.jsonl", "--abstain-below", 0.9)
+    assert result.code == 0, result.err
+    rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [row["label"] for row in rows] == [label if p >= 0.9 else "uncertain" for label, p in decided]
