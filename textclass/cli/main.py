@@ -6,10 +6,10 @@ import re
 import sys
 
 from ..errors import TextclassError
-from . import compare, datasets, embeddings, evaluate, explain, models, predict, train
+from . import compare, datasets, embeddings, evaluate, explain, models, predict, serve, train
 from .common import setup_logging
 
-COMMANDS = (train, evaluate, predict, explain, compare, datasets, models, embeddings)
+COMMANDS = (train, evaluate, predict, explain, compare, serve, datasets, models, embeddings)
 
 
 def build_parser() -> argparse.ArgumentParser:
