@@ -32,14 +32,15 @@ def run(args: argparse.Namespace) -> int:
     clf = TextClassifier.load(args.run_dir)
     splits = load_splits(args.data, test=args.test, data_dir=args.data_dir, text_column=args.text_column,
                          label_column=args.label_column, skip_empty=args.skip_empty, limit=args.limit,
-                         seed=args.seed, need_train=False, test_split=args.split)
+                         seed=args.seed, need_train=False, test_split=args.split,
+                         label_separator=args.label_separator)
     evaluation = clf.evaluation(splits.test, batch_size=args.batch_size, device=args.device)
     report = evaluation.report
     print(format_report(report, title=f"Report: {args.run_dir} on {splits.test.origin}"))
     if args.output:
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
         write_metrics(report, args.output)
-    if not args.no_report:
+    if not args.no_report and not clf.multi_label:  # the report's figures are single-label ones
         html = build_report(clf, evaluation, title=f"textclass run {args.run_dir} on {splits.test.origin}")
         print(f"wrote {write_run_file(args.run_dir, REPORT_FILE, html)}")
     return 0

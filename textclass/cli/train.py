@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     write_report = _report_wanted(args.no_report)
     splits = load_splits(args.data, train=args.train, valid=args.valid, test=args.test, data_dir=args.data_dir,
                          text_column=args.text_column, label_column=args.label_column, skip_empty=args.skip_empty,
-                         limit=args.limit, seed=cfg.seed, progress=cfg.progress)
+                         limit=args.limit, seed=cfg.seed, progress=cfg.progress,
+                         label_separator=args.label_separator)
     _check_test_labels(splits)
     clf.fit(splits.train, valid=splits.valid)
     if args.text_column or args.label_column:
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         metrics = evaluation.report
         print(format_report(metrics, title=f"Test report ({splits.test.origin})"))
     files = None
-    if write_report:
+    if write_report and not clf.multi_label:  # the report's figures are single-label ones
         files = {REPORT_FILE: build_report(clf, evaluation, title=f"textclass run {args.out}")}
     out = clf.save(args.out, metrics=metrics, files=files)
     print(f"\nsaved run to {out}")
@@ -93,11 +94,11 @@ def _report_wanted(no_report: bool) -> bool:
 def _check_test_labels(splits) -> None:
     """A test label that train lacks would only surface after training; say so before spending that time."""
     train, test = splits.train, splits.test
-    if test is None or test.labels is None or train is None or train.labels is None:
+    if test is None or not test.is_labeled or train is None or not train.is_labeled:
         return
-    known = set(train.labels)
-    unseen = sorted(set(test.labels) - known)
+    known = set(train.label_names())
+    unseen = sorted(set(test.label_names()) - known)
     if unseen:
-        first = next(i for i, label in enumerate(test.labels) if label not in known) + 1
+        first = next(i for i, labels in enumerate(test.as_label_sets()) if not set(labels) <= known) + 1
         raise DataError(f"labels the training data never had: {', '.join(map(repr, unseen[:10]))} "
                         f"(first at example {first})", path=test.origin, field="label")

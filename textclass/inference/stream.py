@@ -20,7 +20,7 @@ from ..errors import ConfigError, DataError
 from ..io import atomic_open
 from .formats import (INPUT_FORMATS, OUTPUT_FORMATS, CountingLines, Row, RowReader, format_from_suffix, open_reader,
                       open_writer)
-from .rows import RowSpec
+from .rows import RowSpec, thresholds_of
 
 log = logging.getLogger("textclass.inference")
 
