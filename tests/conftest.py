@@ -203,8 +203,9 @@ def cli():
     return run_cli
 
 
+# --no-report: building report.html costs seconds per run; tests/report/ covers it.
 TINY_CLI_FLAGS = ("--model", "bilstm", "--hidden-dim", 16, "--embedding-dim", 16, "--num-layers", 1, "--min-freq", 1,
-                  "--batch-size", 16, "--lr", 0.01, "--no-progress")
+                  "--batch-size", 16, "--lr", 0.01, "--no-progress", "--no-report")
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ from pathlib import Path
 from safetensors.torch import load_file, save_model
 
 from .errors import ArtifactError
-from .io import write_json
+from .io import atomic_open, write_json
 
 FORMAT = "textclass-run"
 # 2: the ngram encoder keeps its naive-Bayes weights in its own file, no longer in model.safetensors.
@@ -37,7 +37,8 @@ def read_json(path: Path):
         raise ArtifactError(f"cannot read {path}: {exc}") from None
 
 
-def save_run(directory, *, config: dict, labels: list[str], encoder, model, extra_json: dict | None = None) -> Path:
+def save_run(directory, *, config: dict, labels: list[str], encoder, model, extra_json: dict | None = None,
+             extra_text: dict[str, str] | None = None) -> Path:
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".partial", dir=directory.parent))
@@ -49,6 +50,8 @@ def save_run(directory, *, config: dict, labels: list[str], encoder, model, extr
         save_model(model, str(staging / "model.safetensors"))
         for name, obj in (extra_json or {}).items():
             write_json(staging / name, obj)
+        for name, text in (extra_text or {}).items():
+            (staging / name).write_text(text, encoding="utf-8")
         # mkdtemp makes a private directory and safetensors a private file; a run is meant to be shared.
         os.chmod(staging, 0o755)
         os.chmod(staging / "model.safetensors", 0o644)
@@ -98,6 +101,14 @@ def read_run(directory) -> tuple[Path, dict, list[str]]:
     if not isinstance(labels, list) or not labels or not all(isinstance(label, str) for label in labels):
         raise ArtifactError(f"{directory}/labels.json: expected a list of label names")
     return directory, config, labels
+
+
+def write_run_file(directory, name: str, text: str) -> Path:
+    """Add or replace one derived text file (a report) in an existing run, atomically."""
+    directory, _, _ = read_run(directory)
+    with atomic_open(directory / name) as stream:
+        stream.write(text)
+    return directory / name
 
 
 def load_weights(model, directory: Path) -> None:

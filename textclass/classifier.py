@@ -10,14 +10,16 @@ sigmoid per label trained with binary cross-entropy, a decision threshold per la
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 import torch
 
-from . import artifact
+from . import artifact, calibration
 from .augment import resolve as resolve_augmentation
 from .batching import EncodedSplit, iterate_batches
 from .data import TextDataset, stratified_split
@@ -25,6 +27,7 @@ from .data.shape import DataShape
 from .errors import ArtifactError, ConfigError, DataError
 from .evaluation import apply_thresholds, classification_report, multilabel_report, tune_thresholds
 from .evaluation.label_thresholds import DEFAULT_THRESHOLD
+from .evaluation.calibration_metrics import ECE_BINS, calibration_scores, coverage_curve
 from .models import DEFAULT_MODEL, MODELS, model_hyperparameters
 from .models.base import TextModel, TokenAttention
 from .registry import constructor_defaults
@@ -47,6 +50,24 @@ def _as_dataset(data, what: str) -> TextDataset:
         texts, labels = data
         return TextDataset.from_lists(texts, labels, origin=what)
     return TextDataset.from_pairs(data, origin=what)
+
+
+@dataclass
+class Evaluation:
+    """A report with what it was computed from: the data and the model's raw logits for it."""
+
+    report: dict
+    data: TextDataset
+    logits: np.ndarray
+    y_true: np.ndarray
+
+
+def dataset_fingerprint(data: TextDataset) -> str:
+    """sha256 of the texts and labels in order: two runs' predictions pair up only on the same test set."""
+    digest = hashlib.sha256()
+    for text, label in zip(data.texts, data.labels or [""] * len(data)):
+        digest.update(text.encode("utf-8", "replace") + b"\0" + str(label).encode("utf-8") + b"\n")
+    return digest.hexdigest()
 
 
 def _check_texts(texts) -> list[str]:
@@ -75,6 +96,11 @@ class TextClassifier:
     ``{"method": "eda", "copies": 2, "alpha": 0.1, "vectors": "imdb.vec"}``, or an augmenter object such as
     ``BackTranslation(translate)``, which config.json records by description only (see textclass.augment).
     ``get_params``/``set_params`` follow scikit-learn, so ``TextClassifier(**clf.get_params())`` is a clone.
+    Two training options concern confidences (see textclass.calibration): ``calibrate`` (on by default) fits a
+    softmax temperature on the validation split, which every probability then uses
+    (``predict_proba(calibrate=False)`` gives the raw ones); ``threshold_objective`` (two-class tasks:
+    ``"f1"``, ``"precision:0.95"``, ``"recall:0.9"``) tunes the decision threshold on the second label's
+    probability on validation, where by default the most probable label wins.
     """
 
     # Where the training texts and labels came from ({"text_column": ..., "label_column": ...}), saved in
@@ -95,6 +121,10 @@ class TextClassifier:
         self.best_epoch_: int | None = None
         # Settings fit chose from the data because they were left unset: {name: {"value", "why"}}.
         self.defaults_: dict = {}
+        self.temperature_: float = 1.0
+        self.calibration_: dict = {"temperature": 1.0, "fitted_on": None}
+        self.decision_: dict | None = None  # the tuned two-class threshold, when one was asked for
+        self.data_summary_: dict | None = None
 
     # -- configuration --------------------------------------------------------------------------------
     @staticmethod
@@ -200,6 +230,7 @@ class TextClassifier:
         if augmentation is not None:  # after the hold-out: validation and test scores stay on real texts
             train = augmentation.apply(train, cfg.seed)
         self.labels_ = train.label_names()
+        self.data_summary_ = {"train_texts": len(train), "valid_texts": None if valid is None else len(valid)}
         if self.task_ == "multi_label" and not self.labels_:
             raise DataError("training data has no labels in any of its label sets", path=train.origin)
         if self.task_ == "single_label" and len(self.labels_) < 2:
@@ -230,8 +261,12 @@ class TextClassifier:
         # As load does: a fitted and a loaded classifier predict through the same computation, bit for bit.
         self.model_.prepare_for_inference()
         self.thresholds_ = None
+        self.temperature_, self.decision_ = 1.0, None
+        self.calibration_ = {"temperature": 1.0, "fitted_on": None}
         if self.task_ == "multi_label":
             self.thresholds_ = self._tuned_thresholds(valid)
+        else:  # temperature scaling and the two-class threshold are single-label notions
+            self._fit_confidence(valid_split, cfg)
         return self
 
     def _choose_from_data(self, shape: DataShape) -> None:
@@ -277,6 +312,41 @@ class TextClassifier:
             return
         self.defaults_["class_prior_shift"] = {"value": tau, "why": why}
         log.info("class_balance: decisions shifted by %g x log prior (%s)", tau, why)
+
+    def _fit_confidence(self, valid_split: EncodedSplit | None, cfg: TrainingConfig) -> None:
+        """Temperature and (two-class, when asked) decision threshold, both from the validation split only."""
+        self.temperature_, self.decision_ = 1.0, None
+        self.calibration_ = {"temperature": 1.0, "fitted_on": None}
+        if valid_split is None:
+            if cfg.calibrate or cfg.threshold_objective:
+                log.warning("no validation data: probabilities stay uncalibrated and no threshold is tuned")
+            return
+        logits = predict_logits(self.model_, valid_split, PREDICT_BATCH_SIZE, pad_id=self._pad_id(),
+                                device=torch.device("cpu"))
+        temperature = calibration.fit_temperature(logits, valid_split.labels) if cfg.calibrate else None
+        if cfg.calibrate and temperature is None:
+            log.warning("calibration: the model makes no mistake on the validation split, so no temperature "
+                        "can be fitted; probabilities stay the raw softmax")
+            self.calibration_["note"] = "validation has no mistakes: no finite temperature minimises its NLL"
+        if temperature is not None:
+            self.temperature_ = temperature
+            self.calibration_ = {"temperature": temperature, "fitted_on": "validation",
+                                 "valid_nll_before": calibration.nll(logits, valid_split.labels),
+                                 "valid_nll_after": calibration.nll(logits, valid_split.labels, temperature)}
+            log.info("calibration: temperature %.3f (validation NLL %.4f -> %.4f)", temperature,
+                     self.calibration_["valid_nll_before"], self.calibration_["valid_nll_after"])
+        if cfg.threshold_objective is not None:
+            if len(self.labels_) != 2:
+                log.warning("threshold_objective applies to two-class tasks only; this one has %d classes: "
+                            "predictions stay argmax", len(self.labels_))
+                return
+            proba = calibration.softmax(logits, self.temperature_)
+            self.decision_ = {"positive_label": self.labels_[1],
+                              **calibration.tune_threshold(proba[:, 1], valid_split.labels == 1,
+                                                           cfg.threshold_objective)}
+            log.info("decision threshold for %r: %.4f (%s on validation%s)", self.labels_[1],
+                     self.decision_["threshold"], self.decision_["objective"],
+                     "" if self.decision_["met"] else ", target not reachable: best F1 instead")
 
     def _same_task(self, data: TextDataset, role: str) -> TextDataset:
         """``data`` with labels of the kind the classifier was trained on: single labels read as one-label
@@ -336,19 +406,40 @@ class TextClassifier:
         self._check_fitted()
         return self.task_ == "multi_label"
 
-    def predict_proba(self, texts: Iterable[str], batch_size: int | None = None, device: str | None = None):
-        """Shape [n_texts, n_labels], columns in ``labels_`` order: softmax probabilities (each row sums to 1),
-        or, multi-label, each label's own sigmoid probability."""
-        logits = torch.from_numpy(self._logits(texts, batch_size, device))
-        return (torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=1)).numpy()
+    def predict_proba(self, texts: Iterable[str], batch_size: int | None = None, device: str | None = None,
+                      calibrate: bool = True):
+        """Shape [n_texts, n_labels], columns in ``labels_`` order: softmax probabilities (each row sums to 1)
+        of the logits divided by the run's fitted temperature (``calibrate=False``: the raw logits), or,
+        multi-label, each label's own sigmoid probability."""
+        logits = self._logits(texts, batch_size, device)
+        if self.multi_label:
+            return torch.sigmoid(torch.from_numpy(logits)).numpy()
+        return calibration.softmax(logits, self.temperature_ if calibrate else 1.0).astype(np.float32)
 
-    def predict(self, texts: Iterable[str], batch_size: int | None = None, device: str | None = None) -> list:
+    def decide(self, proba: np.ndarray, abstain_below: float | None = None) -> list[tuple[str, float]]:
+        """Single-label: (label, its probability) per row of ``predict_proba``'s output: the tuned two-class
+        threshold when the run has one, else the most probable label; ``calibration.UNCERTAIN`` when that
+        label's probability is under ``abstain_below``."""
+        self._check_fitted()
+        chosen, names = calibration.decisions(proba, self.labels_, self.threshold, abstain_below)
+        return [(name, float(proba[row, i])) for row, (i, name) in enumerate(zip(chosen.tolist(), names))]
+
+    @property
+    def threshold(self) -> float | None:
+        """The tuned two-class decision threshold on the second label's probability, or None (argmax)."""
+        return None if self.decision_ is None else self.decision_["threshold"]
+
+    def predict(self, texts: Iterable[str], batch_size: int | None = None, device: str | None = None,
+                abstain_below: float | None = None) -> list:
         """One label per text; multi-label: a list per text of the labels at or above their thresholds
         (in ``labels_`` order, possibly empty)."""
         if self.multi_label:
             return self.label_sets(self.predict_proba(texts, batch_size, device))
-        # Softmax keeps the order of scores: no probabilities needed (nor their texts x classes copy).
-        return [self.labels_[i] for i in self._logits(texts, batch_size, device).argmax(1)]
+        if self.decision_ is None and abstain_below is None:
+            # Softmax keeps the order of scores: no probabilities needed (nor their texts x classes copy).
+            return [self.labels_[i] for i in self._logits(texts, batch_size, device).argmax(1)]
+        proba = self.predict_proba(texts, batch_size, device)
+        return [label for label, _ in self.decide(proba, abstain_below)]
 
     def label_sets(self, proba: np.ndarray) -> list[list[str]]:
         """The predicted label set of each row of multi-label ``predict_proba`` output."""
@@ -376,7 +467,14 @@ class TextClassifier:
         return explained
 
     def evaluate(self, data, batch_size: int | None = None, device: str | None = None) -> dict:
-        """The full report (see ``textclass.evaluation.classification_report``) on labeled data."""
+        """The full report on labeled data: ``textclass.evaluation.classification_report`` of the run's
+        decisions, plus ``calibration`` (NLL, Brier and ECE over 15 equal-width bins, before and after the
+        temperature), ``coverage`` (accuracy of the texts answered at each confidence floor), and
+        ``predictions`` (per-text true and predicted indices with the data's sha256, for paired comparisons)."""
+        return self.evaluation(data, batch_size, device).report
+
+    def evaluation(self, data, batch_size: int | None = None, device: str | None = None) -> Evaluation:
+        """``evaluate``'s report together with the data and raw logits it came from (for report.html)."""
         data = _as_dataset(data, "evaluation data")
         _require_labeled(data, "evaluation")
         self._check_fitted()
@@ -387,9 +485,20 @@ class TextClassifier:
             loss = float(torch.nn.functional.binary_cross_entropy_with_logits(torch.from_numpy(logits),
                                                                               torch.from_numpy(y_true)))
             decisions = apply_thresholds(torch.sigmoid(torch.from_numpy(logits)).numpy(), self.thresholds_)
-            return multilabel_report(y_true, decisions, self.labels_, loss=loss, thresholds=self.thresholds_)
+            report = multilabel_report(y_true, decisions, self.labels_, loss=loss, thresholds=self.thresholds_)
+            return Evaluation(report, data, logits, y_true)
         loss = float(torch.nn.functional.cross_entropy(torch.from_numpy(logits), torch.from_numpy(y_true)))
-        return classification_report(y_true, logits.argmax(1), self.labels_, loss=loss)
+        raw, proba = calibration.softmax(logits), calibration.softmax(logits, self.temperature_)
+        y_pred = calibration.decide(proba, self.threshold)
+        report = classification_report(y_true, y_pred, self.labels_, loss=loss)
+        report["calibration"] = {"temperature": self.temperature_, "ece_bins": ECE_BINS,
+                                 "before": calibration_scores(raw, y_true), "after": calibration_scores(proba, y_true)}
+        if self.decision_ is not None:
+            report["decision_threshold"] = dict(self.decision_)
+        report["coverage"] = coverage_curve(proba[np.arange(len(y_pred)), y_pred], y_pred == y_true)
+        report["predictions"] = {"sha256": dataset_fingerprint(data), "true": y_true.tolist(),
+                                 "predicted": y_pred.tolist()}
+        return Evaluation(report, data, logits, y_true)
 
     def _encode_labels(self, data: TextDataset) -> np.ndarray:
         """Class indices [n] (single-label) or a 0/1 float matrix [n, n_labels] (multi-label)."""
@@ -419,6 +528,9 @@ class TextClassifier:
             "best_epoch": self.best_epoch_,
             "defaults": self.defaults_,
             "distributed": {"world_size": self.world_size_},
+            "data_summary": self.data_summary_,
+            "calibration": self.calibration_,
+            "decision": self.decision_,
             "augment": None if self.augment is None else resolve_augmentation(self.augment).record(),
             **({"data": self.data_columns} if self.data_columns else {}),
         }
@@ -426,13 +538,14 @@ class TextClassifier:
             config["label_thresholds"] = {label: float(t) for label, t in zip(self.labels_, self.thresholds_)}
         return config
 
-    def save(self, directory, metrics: dict | None = None) -> Path:
+    def save(self, directory, metrics: dict | None = None, files: dict[str, str] | None = None) -> Path:
+        """Write the run; ``files`` adds text files by name (``{"report.html": html}``)."""
         self._check_fitted()
         extra = {"history.json": self.history_}
         if metrics is not None:
             extra["metrics.json"] = metrics
         return artifact.save_run(directory, config=self.config(), labels=self.labels_, encoder=self.encoder_,
-                                 model=self.model_, extra_json=extra)
+                                 model=self.model_, extra_json=extra, extra_text=files)
 
     @classmethod
     def load(cls, directory) -> "TextClassifier":
@@ -458,6 +571,11 @@ class TextClassifier:
         clf.defaults_ = config.get("defaults", {})
         clf.world_size_ = config.get("distributed", {}).get("world_size", 1)
         clf.data_columns = config.get("data")  # absent in runs saved before it was recorded
+        clf.data_summary_ = config.get("data_summary")
+        # Runs saved before calibration existed have neither section: raw softmax, argmax decisions.
+        clf.calibration_ = config.get("calibration") or {"temperature": 1.0, "fitted_on": None}
+        clf.temperature_ = float(clf.calibration_.get("temperature", 1.0))
+        clf.decision_ = config.get("decision")
         return clf
 
 

@@ -103,3 +103,15 @@ def test_cli_flags():
 def test_missing_pretrained_is_a_config_error():
     with pytest.raises(ConfigError, match="pretrained="):
         TextClassifier("transformer", progress=False).fit(topic_task(20, 0))
+
+
+def test_integrated_gradients_explain_a_prediction(trained):
+    from textclass.explain import explain_texts
+
+    clf, _, _ = trained
+    explanation = explain_texts(clf, ["i saw a tiger yesterday"])[0]
+    assert explanation.method == "integrated-gradients" and explanation.label == "animals"
+    tokens = [token for token, _ in explanation.tokens]
+    assert tokens[0] == "[CLS]" and tokens[-1] == "[SEP]" and "tiger" in tokens
+    weights = dict(explanation.tokens)
+    assert weights["tiger"] == max(weights.values())  # the only word that names the topic carries it

@@ -13,10 +13,14 @@ def test_every_option_declares_its_help():
         assert field.metadata["help"], name
 
 
+# A value to try for options whose default is None and that are not numbers.
+EXAMPLES = {"threshold_objective": "f1"}
+
+
 def test_every_option_is_a_train_flag_and_an_api_keyword():
     parser = build_parser()
     for name, field in OPTIONS.items():
-        value = field.default if field.default is not None else 1
+        value = field.default if field.default is not None else EXAMPLES.get(name, 1)
         flag = "--" + name.replace("_", "-")
         argv = ["train", "--out", "r", "--data", "imdb"]
         argv += [flag if value is not False else "--no-" + flag[2:]] if isinstance(value, bool) else [flag, str(value)]
@@ -35,6 +39,7 @@ def test_every_option_is_a_train_flag_and_an_api_keyword():
     ({"epochs": True}, "epochs must be int"),
     ({"progress": 1}, "progress must be bool"),
     ({"valid_fraction": -0.1}, "valid_fraction must be at least 0"),
+    ({"threshold_objective": "precision:2"}, "threshold_objective must be f1, precision:P or recall:R"),
 ])
 def test_constraints_are_checked_where_declared(settings, words):
     with pytest.raises(ConfigError, match=words):

@@ -87,6 +87,20 @@ def test_ties_keep_the_earlier_epoch(monkeypatch):
     assert same_weights(state(model), snapshots[0])
 
 
+def test_ties_go_to_the_lower_validation_loss(monkeypatch):
+    # The case: validation accuracy 1.0 from epoch 1 while validation loss keeps falling.
+    snapshots, losses = [], [0.165, 0.05, 0.022, 0.03]
+
+    def fake(model, split, *args):
+        snapshots.append(state(model))
+        return {"loss": losses[len(snapshots) - 1], "accuracy": 1.0, "macro_f1": 1.0}
+
+    monkeypatch.setattr(loop, "validation_scores", fake)
+    model = new_model()
+    assert train_model(model, TRAIN, VALID, config(epochs=4)).best_epoch == 3
+    assert same_weights(state(model), snapshots[2])
+
+
 def test_monitor_loss_keeps_the_lowest(monkeypatch):
     snapshots = scripted_validation(monkeypatch, [0.9, 0.4, 0.7], key="loss")
     model = new_model()

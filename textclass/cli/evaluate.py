@@ -4,7 +4,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..artifact import write_run_file
 from ..classifier import PREDICT_BATCH_SIZE, TextClassifier
+from ..report import REPORT_FILE, build_report
 from ..data.selection import load_splits
 from ..evaluation import format_report, write_metrics
 from .common import add_data_flags
@@ -19,6 +21,8 @@ def add_parser(sub) -> None:
     p.add_argument("--output", metavar="FILE", help="also write the report as JSON here")
     p.add_argument("--batch-size", type=int, help=f"texts per batch (default {PREDICT_BATCH_SIZE})")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda, auto")
+    p.add_argument("--no-report", action="store_true",
+                   help="do not write RUN/report.html (by default it is rewritten for this evaluation)")
     p.add_argument("--seed", type=int, default=0, help="seed for --limit sampling (default 0)")
     add_data_flags(p, training=False)
     p.set_defaults(run=run)
@@ -30,9 +34,13 @@ def run(args: argparse.Namespace) -> int:
                          label_column=args.label_column, skip_empty=args.skip_empty, limit=args.limit,
                          seed=args.seed, need_train=False, test_split=args.split,
                          label_separator=args.label_separator)
-    report = clf.evaluate(splits.test, batch_size=args.batch_size, device=args.device)
+    evaluation = clf.evaluation(splits.test, batch_size=args.batch_size, device=args.device)
+    report = evaluation.report
     print(format_report(report, title=f"Report: {args.run_dir} on {splits.test.origin}"))
     if args.output:
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
         write_metrics(report, args.output)
+    if not args.no_report and not clf.multi_label:  # the report's figures are single-label ones
+        html = build_report(clf, evaluation, title=f"textclass run {args.run_dir} on {splits.test.origin}")
+        print(f"wrote {write_run_file(args.run_dir, REPORT_FILE, html)}")
     return 0

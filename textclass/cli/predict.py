@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..classifier import TextClassifier
+from ..calibration import UNCERTAIN
 from ..errors import ConfigError
 from ..inference import INPUT_FORMATS, OUTPUT_FORMATS, predict_file, predict_rows
 
@@ -44,6 +45,8 @@ def add_parser(sub) -> None:
     p.add_argument("--prefix", default="", metavar="TEXT",
                    help="put TEXT before the prediction's column names, for inputs that already have a label "
                         "column (e.g. --prefix pred_)")
+    p.add_argument("--abstain-below", type=float, metavar="P",
+                   help=f"label a text {UNCERTAIN!r} when the (calibrated) probability of its label is under P")
     p.add_argument("--batch-size", type=int, default=256, help="texts per model batch (default 256)")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda, auto")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (shown only when stderr is a terminal)")
@@ -63,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
                                output_format=args.output_format, text_column=args.text_column, top_k=args.top_k,
                                probabilities=args.probabilities, digits=args.digits, prefix=args.prefix,
                                overwrite=args.overwrite, batch_size=args.batch_size, device=args.device,
-                               progress=not args.no_progress and sys.stderr.isatty())
+                               progress=not args.no_progress and sys.stderr.isatty(),
+                               abstain_below=args.abstain_below)
     except BrokenPipeError:  # `... | head`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
@@ -76,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
 def _print_texts(clf: TextClassifier, args: argparse.Namespace) -> int:
     """One human-readable line per text: label, confidence, [top-k, probabilities,] the text's start."""
     rows = predict_rows(clf, args.texts, top_k=args.top_k, probabilities=args.probabilities, digits=args.digits,
-                        batch_size=args.batch_size, device=args.device)
+                        batch_size=args.batch_size, device=args.device, abstain_below=args.abstain_below)
     shown = [name for name in rows[0] if name not in ("label", "confidence", "labels", "confidences", "empty")]
     for text, row in zip(args.texts, rows):
         extra = "".join(f"\t{name}={row[name]}" for name in shown)

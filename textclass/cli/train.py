@@ -12,8 +12,11 @@ from ..errors import ConfigError, DataError
 from ..evaluation import format_report
 from ..models import DEFAULT_MODEL, MODELS
 from ..training import Checkpointer, checkpoint_dir_for, distributed
+from ..report import REPORT_FILE, build_report, missing_library
 from .common import add_data_flags, add_model_flags, add_training_flags, model_params_from, training_options_from
 from .launch import relaunch
+
+log = logging.getLogger("textclass")
 
 log = logging.getLogger("textclass")
 
@@ -49,6 +52,8 @@ def add_parser(sub) -> None:
     a.add_argument("--augment-vectors", metavar="PATH",
                    help="word vectors (.vec/.txt/.bin) whose nearest neighbours serve as synonyms; required for "
                         "synonym replacement and insertion; without it only swap and deletion run")
+    p.add_argument("--no-report", action="store_true",
+                   help="do not write RUN/report.html (it needs the report extra: matplotlib, jinja2, scikit-learn)")
     add_model_flags(p)
     p.set_defaults(run=run)
 
@@ -88,6 +93,7 @@ def _train(args: argparse.Namespace, clf: TextClassifier, cfg, group) -> int:
                           "to continue it, or remove that folder to start over")
     if args.resume and not checkpoints.checkpoints():
         log.warning("--resume: no checkpoint in %s; training from the start", checkpoints.directory)
+    write_report = _report_wanted(args.no_report)
     splits = load_splits(args.data, train=args.train, valid=args.valid, test=args.test, data_dir=args.data_dir,
                          text_column=args.text_column, label_column=args.label_column, skip_empty=args.skip_empty,
                          limit=args.limit, seed=cfg.seed, progress=cfg.progress,
@@ -98,14 +104,28 @@ def _train(args: argparse.Namespace, clf: TextClassifier, cfg, group) -> int:
         return 0  # rank 0 evaluates and writes the run
     if args.text_column or args.label_column:
         clf.data_columns = {"text_column": args.text_column, "label_column": args.label_column}
-    metrics = None
+    metrics = evaluation = None
     if splits.test is not None:
-        metrics = clf.evaluate(splits.test, device=cfg.device)
+        evaluation = clf.evaluation(splits.test, device=cfg.device)
+        metrics = evaluation.report
         print(format_report(metrics, title=f"Test report ({splits.test.origin})"))
-    out = clf.save(args.out, metrics=metrics)
+    files = None
+    if write_report and not clf.multi_label:  # the report's figures are single-label ones
+        files = {REPORT_FILE: build_report(clf, evaluation, title=f"textclass run {args.out}")}
+    out = clf.save(args.out, metrics=metrics, files=files)
     checkpoints.clear()  # the run they were for is saved
     print(f"\nsaved run to {out}")
     return 0
+
+
+def _report_wanted(no_report: bool) -> bool:
+    """report.html is a bonus of the run: without its libraries, say so before training and go on without it."""
+    if no_report:
+        return False
+    missing = missing_library()
+    if missing:
+        log.warning("report.html will not be written: %s is missing (pip install 'textclass[report]')", missing)
+    return missing is None
 
 
 def _check_test_labels(splits) -> None:

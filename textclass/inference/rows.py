@@ -16,6 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..calibration import check_abstain_below, decisions
 from ..errors import ConfigError
 
 
@@ -29,12 +30,22 @@ class RowSpec:
     digits: int | None = None  # significant digits; None keeps every digit of the float32
     prefix: str = ""
     thresholds: tuple[float, ...] | None = None  # per label: a multi-label run
+    threshold: float | None = None  # the run's tuned two-class threshold (None: the most probable label)
+    abstain_below: float | None = None  # label a text "uncertain" under this confidence
 
     def __post_init__(self):
         if not 0 <= self.top_k <= len(self.labels):
             raise ConfigError(f"top_k must be between 0 and the run's {len(self.labels)} labels, got {self.top_k}")
         if self.digits is not None and not 1 <= self.digits <= 17:
             raise ConfigError(f"digits must be between 1 and 17 (significant digits), got {self.digits}")
+        check_abstain_below(self.abstain_below, self.labels)
+
+    @classmethod
+    def of(cls, classifier, top_k: int = 0, probabilities: bool = False, digits: int | None = None,
+           prefix: str = "", abstain_below: float | None = None) -> "RowSpec":
+        """The spec for ``classifier``'s labels and decision rule (its threshold, if tuned)."""
+        return cls(tuple(classifier.labels_), top_k, probabilities, digits, prefix, thresholds_of(classifier),
+                   classifier.threshold, abstain_below)
 
     @property
     def fields(self) -> list[str]:
@@ -52,7 +63,8 @@ class RowSpec:
     def rows(self, texts: Sequence[str], proba: np.ndarray) -> list[dict]:
         """One dict per text, in ``fields`` order, from ``proba`` (``[len(texts), len(labels)]``)."""
         rounded = _round(proba, self.digits)
-        best = proba.argmax(1).tolist()
+        chosen, decided = decisions(proba, self.labels, self.threshold, self.abstain_below)
+        best = chosen.tolist()
         order = np.argsort(-proba, axis=1, kind="stable")[:, : self.top_k].tolist() if self.top_k else None
         names = self.fields
         rows = []
@@ -62,7 +74,7 @@ class RowSpec:
                 chosen = [j for j, threshold in enumerate(self.thresholds) if proba[i, j] >= threshold]
                 values = [[self.labels[j] for j in chosen], [p[j] for j in chosen], not text.strip()]
             else:
-                values = [self.labels[best[i]], p[best[i]], not text.strip()]
+                values = [decided[i], p[best[i]], not text.strip()]
             if order is not None:
                 for j in order[i]:
                     values += [self.labels[j], p[j]]
@@ -89,12 +101,12 @@ def _round(proba: np.ndarray, digits: int | None) -> list[list[float]]:
 
 def predict_rows(classifier, texts: Sequence[str], *, top_k: int = 0, probabilities: bool = False,
                  digits: int | None = None, prefix: str = "", batch_size: int | None = None,
-                 device: str | None = None) -> list[dict]:
+                 device: str | None = None, abstain_below: float | None = None) -> list[dict]:
     """Predictions for ``texts`` as rows: ``{"label", "confidence", "empty", ...}`` (see the module's doc).
 
     >>> predict_rows(clf, ["great film", "  "])
     [{'label': 'pos', 'confidence': 0.97, 'empty': False}, {'label': 'neg', 'confidence': 0.61, 'empty': True}]
     """
     texts = list(texts)
-    spec = RowSpec(tuple(classifier.labels_), top_k, probabilities, digits, prefix, thresholds_of(classifier))
+    spec = RowSpec.of(classifier, top_k, probabilities, digits, prefix, abstain_below)
     return spec.rows(texts, classifier.predict_proba(texts, batch_size=batch_size, device=device))

@@ -118,15 +118,15 @@ def predict_file(classifier, input: str | os.PathLike, output: str | os.PathLike
                  input_format: str | None = None, output_format: str | None = None, text_column: str | None = None,
                  top_k: int = 0, probabilities: bool = False, digits: int | None = 4, prefix: str = "",
                  overwrite: bool = False, chunk_rows: int = CHUNK_ROWS, chunk_chars: int = CHUNK_CHARS,
-                 batch_size: int | None = None,
-                 device: str | None = None, progress: bool = False) -> StreamSummary:
+                 batch_size: int | None = None, device: str | None = None, progress: bool = False,
+                 abstain_below: float | None = None) -> StreamSummary:
     """Predict every row of ``input`` (a path, or ``"-"`` for stdin) into ``output`` (a path, or ``"-"``).
 
     An existing ``output`` is replaced only with ``overwrite=True`` (even then, atomically, after the last row).
     """
     input, output = str(input), str(output)
     input_format, output_format = resolve_formats(input, output, input_format, output_format)
-    spec = RowSpec(tuple(classifier.labels_), top_k, probabilities, digits, prefix, thresholds_of(classifier))
+    spec = RowSpec.of(classifier, top_k, probabilities, digits, prefix, abstain_below)
     if output_format == "lines" and (top_k or probabilities):
         raise ConfigError("the lines output format holds only the label; for top_k or probabilities write "
                           "csv, tsv or jsonl")

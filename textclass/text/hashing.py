@@ -143,15 +143,28 @@ def _find(data: np.ndarray, pattern: bytes) -> np.ndarray:
     return candidates
 
 
-def _chunk_features(texts: Sequence[str], spec: NgramSpec,
-                    rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Ids of every feature of every text, grouped by text, and each text's feature count."""
-    data, text_starts = _normalized_bytes(texts)
+def _token_bounds(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which bytes are word bytes, and where each token (a word, or one punctuation mark) starts and ends."""
     classes = _byte_classes(data)
     word = classes == _WORD
     punct = classes == _PUNCT
     starts = np.flatnonzero((word & ~np.concatenate(([False], word[:-1]))) | punct)
     ends = np.flatnonzero((word & ~np.concatenate((word[1:], [False]))) | punct) + 1
+    return word, starts, ends
+
+
+def tokens(text: str) -> list[str]:
+    """The tokens of ``text`` as the hashing reads them (lowercased words and punctuation marks), in order."""
+    data, _ = _normalized_bytes([text])
+    _, starts, ends = _token_bounds(data)
+    return [data[a:b].tobytes().decode("utf-8", "replace") for a, b in zip(starts, ends)]
+
+
+def _chunk_features(texts: Sequence[str], spec: NgramSpec,
+                    rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Ids of every feature of every text, grouped by text, and each text's feature count."""
+    data, text_starts = _normalized_bytes(texts)
+    word, starts, ends = _token_bounds(data)
     tokens = mix64(_PrefixHash(data)(starts, ends) ^ (ends - starts).astype(_U64))
     doc = np.searchsorted(text_starts, starts, side="right") - 1
 

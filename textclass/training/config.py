@@ -12,6 +12,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
+from ..calibration import ThresholdObjective
 from ..errors import ConfigError
 from .schedules import SCHEDULES
 
@@ -59,10 +60,18 @@ class TrainingConfig:
     progress: bool = option(True, "progress bars")
     length_bucketing: bool = option(True, "batch texts of similar length together (off: plain shuffled batches, "
                                            "as the tutorial makes them)")
+    calibrate: bool = option(True, "fit a softmax temperature on the validation split, used by every probability "
+                                   "(off: the raw softmax)")
+    threshold_objective: str | None = option(None, "two-class tasks: tune the decision threshold on validation for "
+                                                   "f1, precision:P (best recall at precision >= P) or recall:R (best "
+                                                   "precision at recall >= R); none: the most probable label",
+                                             none_ok=True)
 
     def __post_init__(self):
         for f in dataclasses.fields(self):
             check_option(f.name, getattr(self, f.name))
+        if self.threshold_objective is not None:
+            ThresholdObjective.parse(self.threshold_objective)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -1,0 +1,175 @@
+"""The report's figures, each drawn with matplotlib's object API (no pyplot, no global state) and returned as
+a ``data:image/png;base64`` URI, so the HTML needs no other file."""
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+
+from ..evaluation.calibration_metrics import reliability_bins
+
+MAX_CURVES = 10  # one-vs-rest curves drawn individually; beyond that only the micro average is legible
+
+
+def _figure(width: float = 6.0, height: float = 4.0):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+
+
+def _uri(figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def training_curves(history: list[dict], best_epoch: int | None) -> str | None:
+    if not history:
+        return None
+    figure = _figure(9, 3.5)
+    loss_axes, accuracy_axes = figure.subplots(1, 2)
+    epochs = [row["epoch"] for row in history]
+    for axes, key, name in ((loss_axes, "loss", "loss"), (accuracy_axes, "accuracy", "accuracy")):
+        axes.plot(epochs, [row[f"train_{key}"] for row in history], "o-", label="train")
+        if f"valid_{key}" in history[0]:
+            axes.plot(epochs, [row[f"valid_{key}"] for row in history], "s-", label="validation")
+        if best_epoch is not None:
+            axes.axvline(best_epoch, color="grey", linestyle=":", label=f"kept epoch {best_epoch}")
+        axes.set_xlabel("epoch")
+        axes.set_ylabel(name)
+        axes.legend()
+    return _uri(figure)
+
+
+def confusion_heatmap(matrix: list[list[int]], labels: list[str]) -> str:
+    counts = np.asarray(matrix, dtype=np.float64)
+    # Row-normalised, so a rare class's errors are as visible as a common one's.
+    shares = counts / np.maximum(counts.sum(1, keepdims=True), 1)
+    size = min(4 + 0.18 * len(labels), 16)
+    figure = _figure(size + 1, size)
+    axes = figure.subplots()
+    image = axes.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    figure.colorbar(image, ax=axes, label="share of the true class")
+    ticks = np.arange(len(labels))
+    font = 8 if len(labels) <= 30 else 5
+    axes.set_xticks(ticks, labels, rotation=90, fontsize=font)
+    axes.set_yticks(ticks, labels, fontsize=font)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true")
+    if len(labels) <= 12:
+        for (i, j), count in np.ndenumerate(counts):
+            axes.text(j, i, int(count), ha="center", va="center", fontsize=8,
+                      color="white" if shares[i, j] > 0.5 else "black")
+    return _uri(figure)
+
+
+def per_class_bars(per_class: dict) -> str:
+    labels = list(per_class)
+    figure = _figure(8, max(2.0, 0.22 * len(labels) + 1.0))
+    axes = figure.subplots()
+    positions = np.arange(len(labels))
+    height = 0.27
+    for k, metric in enumerate(("precision", "recall", "f1")):
+        axes.barh(positions + (k - 1) * height, [per_class[label][metric] for label in labels], height, label=metric)
+    axes.set_yticks(positions, labels, fontsize=8 if len(labels) <= 30 else 6)
+    axes.invert_yaxis()
+    axes.set_xlim(0, 1)
+    axes.legend(loc="lower right")
+    return _uri(figure)
+
+
+def reliability_diagram(raw: np.ndarray, calibrated: np.ndarray, y_true: np.ndarray, temperature: float) -> str:
+    figure = _figure(9, 4)
+    for axes, proba, title in zip(figure.subplots(1, 2), (raw, calibrated),
+                                  ("before calibration", f"after (temperature {temperature:.3f})")):
+        bins = [row for row in reliability_bins(proba, y_true) if row["count"]]
+        centres = [(row["low"] + row["high"]) / 2 for row in bins]
+        axes.bar(centres, [row["accuracy"] for row in bins], width=1 / 15, edgecolor="black", alpha=0.7,
+                 label="accuracy")
+        axes.plot([row["confidence"] for row in bins], [row["accuracy"] for row in bins], "o", color="C1",
+                  label="mean confidence")
+        axes.plot([0, 1], [0, 1], "--", color="grey", label="perfect calibration")
+        axes.set_xlim(0, 1)
+        axes.set_ylim(0, 1)
+        axes.set_xlabel("confidence (15 equal-width bins)")
+        axes.set_ylabel("accuracy")
+        axes.set_title(title)
+        axes.legend(loc="upper left", fontsize=8)
+    return _uri(figure)
+
+
+def roc_and_pr(proba: np.ndarray, y_true: np.ndarray, labels: list[str]) -> tuple[str, dict]:
+    """ROC and precision-recall curves with their areas: the positive class for two classes, else one-vs-rest
+    per class (the first ``MAX_CURVES`` drawn) and the micro average."""
+    from sklearn.metrics import auc, average_precision_score, precision_recall_curve, roc_curve
+
+    figure = _figure(10, 4.2)
+    roc_axes, pr_axes = figure.subplots(1, 2)
+    onehot = np.eye(len(labels), dtype=bool)[y_true]
+    curves = [(labels[1], onehot[:, 1], proba[:, 1])] if len(labels) == 2 else \
+        [(label, onehot[:, c], proba[:, c]) for c, label in enumerate(labels)]
+    areas = {}
+    for k, (name, truth, score) in enumerate(curves):
+        if truth.all() or not truth.any():
+            continue  # a class absent from the test set has no curve
+        fpr, tpr, _ = roc_curve(truth, score)
+        precision, recall, _ = precision_recall_curve(truth, score)
+        areas[name] = {"roc_auc": float(auc(fpr, tpr)), "average_precision": float(average_precision_score(truth, score))}
+        if k < MAX_CURVES:
+            roc_axes.plot(fpr, tpr, label=f"{name[:20]} {areas[name]['roc_auc']:.3f}", linewidth=1)
+            pr_axes.plot(recall, precision, label=f"{name[:20]} {areas[name]['average_precision']:.3f}", linewidth=1)
+    summary = {"per_class": areas}
+    if len(labels) > 2:
+        fpr, tpr, _ = roc_curve(onehot.ravel(), proba.ravel())
+        precision, recall, _ = precision_recall_curve(onehot.ravel(), proba.ravel())
+        summary["micro_roc_auc"] = float(auc(fpr, tpr))
+        summary["micro_average_precision"] = float(average_precision_score(onehot.ravel(), proba.ravel()))
+        summary["macro_roc_auc"] = float(np.mean([a["roc_auc"] for a in areas.values()]))
+        roc_axes.plot(fpr, tpr, "k-", linewidth=2, label=f"micro average {summary['micro_roc_auc']:.3f}")
+        pr_axes.plot(recall, precision, "k-", linewidth=2,
+                     label=f"micro average {summary['micro_average_precision']:.3f}")
+    roc_axes.plot([0, 1], [0, 1], "--", color="grey")
+    roc_axes.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC (legend: AUC)")
+    pr_axes.set(xlabel="recall", ylabel="precision", title="precision-recall (legend: average precision)")
+    for axes in (roc_axes, pr_axes):
+        axes.legend(fontsize=7, loc="lower right" if axes is roc_axes else "lower left")
+    return _uri(figure), summary
+
+
+def coverage_curve(confidence: np.ndarray, correct: np.ndarray) -> str:
+    """Accuracy of the answered texts against the share answered, as the confidence floor rises."""
+    order = np.argsort(-confidence, kind="stable")
+    hits = np.cumsum(correct[order])
+    answered = np.arange(1, len(order) + 1)
+    figure = _figure(6, 4)
+    axes = figure.subplots()
+    axes.plot(answered / len(order), hits / answered)
+    for floor in (0.6, 0.8, 0.9, 0.95):
+        count = int((confidence >= floor).sum())
+        if count:
+            axes.plot(count / len(order), hits[count - 1] / count, "o", color="C1")
+            axes.annotate(f"≥{floor:g}", (count / len(order), hits[count - 1] / count), fontsize=8,
+                          textcoords="offset points", xytext=(4, -10))
+    axes.set(xlabel="coverage (share of texts answered)", ylabel="accuracy of answered texts",
+             title="abstaining under a confidence floor")
+    axes.set_xlim(0, 1.02)
+    return _uri(figure)
+
+
+def accuracy_by_length(lengths: np.ndarray, correct: np.ndarray) -> tuple[str, list[dict]]:
+    """Accuracy per length quintile (in whitespace-separated words)."""
+    edges = np.unique(np.quantile(lengths, np.linspace(0, 1, 6)).round())
+    rows = []
+    for k, (low, high) in enumerate(zip(edges[:-1], edges[1:])):
+        inside = (lengths >= low) & ((lengths < high) if k < len(edges) - 2 else (lengths <= high))
+        if inside.any():
+            rows.append({"words": f"{int(low)}–{int(high)}", "count": int(inside.sum()),
+                         "accuracy": float(correct[inside].mean())})
+    figure = _figure(6, 3.5)
+    axes = figure.subplots()
+    axes.bar([row["words"] for row in rows], [row["accuracy"] for row in rows], color="C2")
+    for i, row in enumerate(rows):
+        axes.text(i, row["accuracy"], f"{row['accuracy']:.3f}\nn={row['count']}", ha="center", va="bottom", fontsize=8)
+    axes.set(xlabel="text length (words)", ylabel="accuracy", ylim=(0, 1.15))
+    return _uri(figure), rows
