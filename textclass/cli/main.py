@@ -5,10 +5,10 @@ import argparse
 import sys
 
 from ..errors import TextclassError
-from . import datasets, embeddings, evaluate, models, predict, train
+from . import datasets, embeddings, evaluate, export, models, predict, train
 from .common import setup_logging
 
-COMMANDS = (train, evaluate, predict, datasets, models, embeddings)
+COMMANDS = (train, evaluate, predict, export, datasets, models, embeddings)
 
 
 def build_parser() -> argparse.ArgumentParser:

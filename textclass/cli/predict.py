@@ -11,6 +11,7 @@ from tqdm.auto import tqdm
 from ..classifier import TextClassifier
 from ..errors import ConfigError
 from ..io import atomic_open
+from ..runtime import BACKENDS, load_predictor
 
 CHUNK = 8192  # texts encoded and predicted at a time, so memory stays flat on large files
 
@@ -27,6 +28,9 @@ def add_parser(sub) -> None:
     p.add_argument("--probabilities", action="store_true", help="add one column per label with its probability")
     p.add_argument("--batch-size", type=int, default=256, help="texts per batch (default 256)")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda, auto")
+    p.add_argument("--backend", default="torch", choices=BACKENDS,
+                   help="torch (default): the run itself; onnx: its export (see `textclass export`), or RUN may "
+                        "be the exported folder")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
 
@@ -34,7 +38,7 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     if bool(args.texts) == bool(args.input):
         raise ConfigError("give either texts as arguments or --input FILE (not both)")
-    clf = TextClassifier.load(args.run_dir)
+    clf = load_predictor(args.run_dir, args.backend)
     if args.input:
         from ..data import read_file
 
