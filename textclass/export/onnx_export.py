@@ -19,6 +19,7 @@ import logging
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -71,9 +72,10 @@ def export_onnx(run_dir, out_dir=None, *, quantize: str | None = None, overwrite
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
     try:
         os.chmod(staging, 0o777 & ~_umask())  # mkdtemp's folder is private; an export is meant to be shipped
-        _trace(graph, clf.model_.input_format, staging / MODEL_FILE)
-        if quantize:
-            _quantize(staging / MODEL_FILE)
+        with _quiet_exporters():
+            _trace(graph, clf.model_.input_format, staging / MODEL_FILE)
+            if quantize:
+                _quantize(staging / MODEL_FILE)
         for name in ("config.json", "labels.json"):
             shutil.copyfile(run_dir / name, staging / name)
         clf.encoder_.save(staging)
@@ -92,9 +94,20 @@ def export_onnx(run_dir, out_dir=None, *, quantize: str | None = None, overwrite
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    log.info("exported %s (%s) to %s: %.1f MB", manifest["model"], precision, target,
-             (target / MODEL_FILE).stat().st_size / 1e6)
     return target
+
+
+@contextlib.contextmanager
+def _quiet_exporters():
+    """Silence the exporter's and the quantizer's notes (deprecations inside torch, torchvision ops it skips,
+    advice to pre-process): none of them is about the user's model or something the user could change."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        logging.disable(logging.WARNING)
+        try:
+            yield
+        finally:
+            logging.disable(logging.NOTSET)
 
 
 def _check_target(target: Path, overwrite: bool) -> None:
