@@ -39,3 +39,18 @@ def pad_ids(flat: np.ndarray, lengths: np.ndarray, pad_id: int) -> np.ndarray:
     cols = np.arange(len(flat)) - np.repeat(bag_offsets(lengths), lengths)
     padded[rows, cols] = flat
     return padded
+
+
+def capped_batches(lengths: np.ndarray, max_texts: int, max_positions: int | None) -> list[np.ndarray]:
+    """Longest-first batches of at most ``max_texts`` texts and at most ``max_positions`` padded positions
+    (texts x longest length) each, however long the texts; always at least one text per batch."""
+    order = np.argsort(-lengths, kind="stable")
+    if max_positions is None:
+        return [order[i : i + max_texts] for i in range(0, len(order), max_texts)]
+    batches, start = [], 0
+    while start < len(order):
+        width = max(int(lengths[order[start]]), 1)  # the batch's first text is its longest
+        size = min(max_texts, max(1, max_positions // width))
+        batches.append(order[start : start + size])
+        start += size
+    return batches

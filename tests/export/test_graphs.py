@@ -17,12 +17,13 @@ def test_ngram_graph_equals_the_model(members, nb):
     weights = rng.random(features).astype(np.float32) if nb else None
     model = NgramClassifier(features, classes, weights, hidden_dim=8, members=members).eval()
     torch.nn.init.normal_(model.embedding.weight)  # the model starts at zero, which would prove nothing
-    # Empty texts first, in the middle and last: their bags are empty and the text index must skip them.
+    # Empty texts first, in the middle and last: all padding, which must weigh nothing.
     ids = RaggedIds.from_lists([[], [3, 7, 7, 1], [], [], [0], list(range(40)), [49, 2], []])
-    batch = collate(EncodedSplit(ids), np.arange(len(ids)), "bag")
+    bag = collate(EncodedSplit(ids), np.arange(len(ids)), "bag")
+    padded = collate(EncodedSplit(ids), np.arange(len(ids)), "padded")
     with torch.no_grad():
-        expected = torch.softmax(model(batch), dim=-1)
-        got = NgramGraph(model)(batch.ids, batch.lengths)
+        expected = torch.softmax(model(bag), dim=-1)
+        got = NgramGraph(model)(padded.ids, padded.lengths)
     torch.testing.assert_close(got, expected, rtol=0, atol=1e-6)
 
 

@@ -73,7 +73,7 @@ def export_onnx(run_dir, out_dir=None, *, quantize: str | None = None, overwrite
     try:
         os.chmod(staging, 0o777 & ~_umask())  # mkdtemp's folder is private; an export is meant to be shipped
         with _quiet_exporters():
-            _trace(graph, clf.model_.input_format, staging / MODEL_FILE)
+            _trace(graph, staging / MODEL_FILE)
             if quantize:
                 _quantize(staging / MODEL_FILE)
         for name in ("config.json", "labels.json"):
@@ -82,8 +82,9 @@ def export_onnx(run_dir, out_dir=None, *, quantize: str | None = None, overwrite
         manifest = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "model_file": MODEL_FILE,
             "model": read_json(run_dir / "config.json")["model"]["name"], "precision": precision,
-            "input_format": clf.model_.input_format, "pad_id": clf._pad_id(), "inputs": list(INPUTS),
+            "input_format": "padded", "pad_id": clf._pad_id(), "inputs": list(INPUTS),
             "output": OUTPUT, "batch_size": clf.training_config().batch_size * 4,
+            "batch_positions": graph.batch_positions(),
             "opset": _opset(staging / MODEL_FILE), "source_run": str(run_dir.resolve()),
             "exported_with": _versions(),
         }
@@ -130,20 +131,10 @@ def _replace(staging: Path, target: Path, overwrite: bool) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
-def _example_inputs(input_format: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """Inputs to trace with. Sizes 0 and 1 and sizes equal to each other would be specialised by the tracer,
-    so the example has two texts of different lengths, 7 and 4 positions (padded) or 3 and 2 ids (bag)."""
-    if input_format == "bag":
-        return torch.zeros(5, dtype=torch.int64), torch.tensor([3, 2])
-    ids = torch.ones((2, 7), dtype=torch.int64)
-    return ids, torch.tensor([7, 4])
-
-
-def _trace(graph: torch.nn.Module, input_format: str, path: Path) -> None:
-    batch = torch.export.Dim("batch")
-    # A padded batch's length, or a flat batch's total of ids: independent of the batch size either way.
-    length = torch.export.Dim("total_ids" if input_format == "bag" else "length")
-    ids_axes = {0: length} if input_format == "bag" else {0: batch, 1: length}
+def _trace(graph: torch.nn.Module, path: Path) -> None:
+    # Sizes 0 and 1, and sizes equal to each other, would be specialised by the tracer: two texts of 7 and 4.
+    example = torch.zeros((2, 7), dtype=torch.int64), torch.tensor([7, 4])  # id 0 exists in every table
+    batch, length = torch.export.Dim("batch"), torch.export.Dim("length")
     # torch's exporter swaps in an LSTM decomposition that keeps the length dynamic by editing the op's kernel
     # table without clearing its dispatch cache, so a second export in one process would reuse the kernel
     # cached by the first and unroll the recurrence over the example's length. Clearing the cache avoids that.
@@ -153,9 +144,9 @@ def _trace(graph: torch.nn.Module, input_format: str, path: Path) -> None:
     try:
         # The exporter prints its progress on stdout, which belongs to the command's results.
         with contextlib.redirect_stdout(progress), torch.no_grad():
-            torch.onnx.export(graph, _example_inputs(input_format), str(path), dynamo=True, external_data=False,
+            torch.onnx.export(graph, example, str(path), dynamo=True, external_data=False,
                               input_names=list(INPUTS), output_names=[OUTPUT],
-                              dynamic_shapes={"ids": ids_axes, "lengths": {0: batch}})
+                              dynamic_shapes={"ids": {0: batch, 1: length}, "lengths": {0: batch}})
     except Exception as exc:  # the exporter's many error types; the message says which operation failed
         log.debug("exporter output:\n%s", progress.getvalue())
         raise ArtifactError(f"cannot export model {getattr(graph, 'model', graph).registry_name} to ONNX: "

@@ -6,8 +6,8 @@
     DIR/labels.json        label names; column i of ``probabilities`` is label i
     DIR/vocab.json ...     the run's encoder files, whatever its encoder lists
 
-Inputs by ``input_format``: ``padded`` takes ``ids`` [batch, length] right-padded with ``pad_id`` and
-``lengths`` [batch]; ``bag`` takes every text's ids back to back in ``ids`` [total] and ``lengths`` [batch].
+Every graph takes ``ids`` [batch, length], each text's ids right-padded with ``pad_id``, and ``lengths``
+[batch] (``input_format`` "padded", the only one so far).
 """
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def read_bundle(directory: Path) -> tuple[dict, dict, list[str]]:
             or not isinstance(manifest.get("format_version"), int) or manifest["format_version"] > FORMAT_VERSION:
         raise ArtifactError(f"{directory}/{MANIFEST}: not an export this textclass reads ({FORMAT} "
                             f"v{FORMAT_VERSION})")
-    if manifest.get("input_format") not in ("padded", "bag") or not (directory / MODEL_FILE).is_file():
+    if manifest.get("input_format") != "padded" or not (directory / MODEL_FILE).is_file():
         raise ArtifactError(f"{directory}: {MANIFEST} or {MODEL_FILE} is damaged or missing")
     config = read_json(directory / "config.json")
     if not isinstance(config, dict) or not isinstance(config.get("encoder"), dict):

@@ -1,7 +1,7 @@
 """Prediction from an exported folder with onnxruntime and NumPy: no PyTorch anywhere on the path.
 
-Texts go through the run's own encoder, then through the same length-sorted batches and the same padding
-or flat layout as in training (``textclass.collation``), so the graph sees the arrays the model saw.
+Texts go through the run's own encoder, then into the same length-sorted, right-padded batches as in training
+(``textclass.collation``), so the graph sees the arrays the model saw.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Iterable, Protocol, Sequence
 
 import numpy as np
 
-from ..collation import bucketed_batches, pad_ids
+from ..collation import capped_batches, pad_ids
 from ..errors import ConfigError
 from .bundle import MODEL_FILE, OUTPUT, find_export, read_bundle
 from .encoders import load_runtime_encoder
@@ -48,9 +48,9 @@ class OnnxPredictor:
         self.directory = Path(directory)
         self.manifest, self.config, self.labels_ = read_bundle(self.directory)
         self.encoder = load_runtime_encoder(self.directory, self.config["encoder"])
-        self.input_format = self.manifest["input_format"]
         self.pad_id = int(self.manifest.get("pad_id", 0))
         self.batch_size = int(self.manifest.get("batch_size", 256))
+        self.batch_positions = self.manifest.get("batch_positions")
         ort = _require_onnxruntime()
         options = ort.SessionOptions()
         if threads is not None:
@@ -73,9 +73,9 @@ class OnnxPredictor:
         if not texts:
             return out
         encoded = self.encoder.encode(texts, name="texts")
-        for indices in bucketed_batches(encoded.lengths, batch_size or self.batch_size, None):
+        for indices in capped_batches(encoded.lengths, batch_size or self.batch_size, self.batch_positions):
             flat, lengths = encoded.gather(indices)
-            ids = flat if self.input_format == "bag" else pad_ids(flat, lengths, self.pad_id)
+            ids = pad_ids(flat, lengths, self.pad_id)
             out[indices] = self.session.run([OUTPUT], {"ids": ids, "lengths": lengths})[0]
         return out
 
