@@ -26,6 +26,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from ..classifier import PREDICT_BATCH_SIZE
 from ..errors import ArtifactError, ConfigError
 from ..io import _umask, write_json
 from ..runtime.bundle import (DEFAULT_FOLDER, FORMAT, FORMAT_VERSION, INPUTS, MANIFEST, MODEL_FILE, OUTPUT,
@@ -83,7 +84,7 @@ def export_onnx(run_dir, out_dir=None, *, quantize: str | None = None, overwrite
             "format": FORMAT, "format_version": FORMAT_VERSION, "model_file": MODEL_FILE,
             "model": read_json(run_dir / "config.json")["model"]["name"], "precision": precision,
             "input_format": "padded", "pad_id": clf._pad_id(), "inputs": list(INPUTS),
-            "output": OUTPUT, "batch_size": clf.training_config().batch_size * 4,
+            "output": OUTPUT, "batch_size": PREDICT_BATCH_SIZE,
             "batch_positions": graph.batch_positions(),
             "opset": _opset(staging / MODEL_FILE), "source_run": str(run_dir.resolve()),
             "exported_with": _versions(),
