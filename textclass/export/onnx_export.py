@@ -26,7 +26,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ..classifier import PREDICT_BATCH_SIZE
+from ..classifier import PREDICT_BATCH_SIZE, TextClassifier
 from ..errors import ArtifactError, ConfigError
 from ..io import _umask, write_json
 from ..runtime.bundle import (DEFAULT_FOLDER, FORMAT, FORMAT_VERSION, INPUTS, MANIFEST, MODEL_FILE, OUTPUT,
@@ -58,8 +58,6 @@ def export_onnx(run_dir, out_dir=None, *, quantize: str | None = None, overwrite
     export there is replaced only with ``overwrite=True``; anything else there is never replaced.
     ``check_texts`` are added to the built-in texts the export is checked on.
     """
-    from ..classifier import TextClassifier
-
     if quantize not in (None, *QUANTIZATIONS):
         raise ConfigError(f"quantize must be one of {', '.join(QUANTIZATIONS)} or None; got {quantize!r}")
     precision = quantize or "fp32"
