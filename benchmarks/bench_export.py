@@ -40,7 +40,7 @@ JOBS = {
     "banking77:cnn": (None, None, {"epochs": 8}),
     "banking77:bilstm": (None, None, {"epochs": 3}),
     "banking77:bilstm_attn": (None, None, {"epochs": 3}),
-    "banking77:transformer": (None, 1000, {"epochs": 1}),
+    "banking77:transformer": (3000, 1000, {"epochs": 2}),
 }
 
 
@@ -136,13 +136,41 @@ def worker_fasttext(dataset: str, test_limit: int | None, repeats: int) -> dict:
             "bytes": {"model.bin": size}, "threads": 1}
 
 
+def table(results: list[dict]) -> str:
+    """The results as BENCHMARKS.md's Markdown table."""
+    lines = ["| dataset | model | train / test texts | texts/s torch | ONNX fp32 | ONNX int8 | fastText | "
+             "max abs diff fp32 vs torch | int8 = fp32 labels | accuracy torch / int8 | MB safetensors / "
+             "fp32 / int8 |", "|" + " --- |" * 11]
+    fasttext = {r["dataset"]: r for r in results if r["model"] == "fasttext"}
+    for r in results:
+        if r["model"] == "fasttext":
+            continue
+        ft = fasttext.get(r["dataset"])
+        speed, size, acc = r["texts_per_second"], r["bytes"], r["accuracy"]
+        mb = " / ".join(f"{size[k] / 1e6:.1f}" for k in ("model.safetensors", "model.onnx (fp32)", "model.onnx (int8)"))
+        lines.append(
+            f"| {r['dataset']} | {r['model']} | {r['train_texts']:,} / {r['test_texts']:,} | {speed['torch']:,.0f} | "
+            f"{speed['onnx_fp32']:,.0f} | {speed['onnx_int8']:,.0f} | "
+            f"{ft['texts_per_second']['fasttext']:,.0f} ({100 * ft['accuracy']['fasttext']:.1f}%) | "
+            f"{r['fp32_max_abs_diff_vs_torch']:.1e} | {100 * r['int8_label_agreement_with_fp32']:.1f}% | "
+            f"{100 * acc['torch']:.1f}% / {100 * acc['onnx_int8']:.1f}% | {mb} |" if ft else "")
+    for dataset, ft in fasttext.items():
+        lines.append(f"\nfastText on {dataset}: model.bin {ft['bytes']['model.bin'] / 1e6:.0f} MB, trained on "
+                     f"{ft['train_texts']:,} texts.")
+    return "\n".join(lines)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--jobs", default=",".join([*JOBS, "imdb:fasttext", "banking77:fasttext"]))
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--out", default=str(Path(__file__).parent / "results" / "export.json"))
     p.add_argument("--worker", help=argparse.SUPPRESS)
+    p.add_argument("--table", action="store_true", help="print the results in --out as a Markdown table and stop")
     args = p.parse_args()
+    if args.table:
+        print(table(json.loads(Path(args.out).read_text())["results"]))
+        return
     if args.worker:
         dataset, model = args.worker.split(":")
         result = (worker_fasttext(dataset, IMDB_TEST if dataset == "imdb" else None, args.repeats)
