@@ -18,7 +18,7 @@ def add_parser(sub) -> None:
     p.add_argument("run_dir", metavar="RUN", help="run directory written by `textclass train`")
     p.add_argument("--format", default="onnx", choices=["onnx"], help="export format (default onnx)")
     p.add_argument("--quantize", choices=["int8"],
-                   help="int8 weights (onnxruntime dynamic quantization): smaller and often faster, slightly "
+                   help="int8 weights (onnxruntime dynamic quantization): about a quarter of the size, slightly "
                         "different probabilities")
     p.add_argument("--out", metavar="DIR", help=f"folder to write (default: RUN/{DEFAULT_FOLDER['fp32']}, or "
                                                 f"RUN/{DEFAULT_FOLDER['int8']} with --quantize int8)")
