@@ -22,6 +22,7 @@ class Predictor(Protocol):
     """What ``predict`` and ``serve`` need of a model: ``TextClassifier`` and ``OnnxPredictor`` both are one."""
 
     labels_: list[str]
+    data_columns: dict | None  # the columns the run was trained on ({"text_column": ...}), when recorded
 
     def predict_proba(self, texts: Iterable[str], batch_size: int | None = None,
                       device: str | None = None) -> np.ndarray: ...
@@ -47,6 +48,7 @@ class OnnxPredictor:
     def __init__(self, directory, *, threads: int | None = None):
         self.directory = Path(directory)
         self.manifest, self.config, self.labels_ = read_bundle(self.directory)
+        self.data_columns = self.config.get("data")
         self.encoder = load_runtime_encoder(self.directory, self.config["encoder"])
         self.pad_id = int(self.manifest.get("pad_id", 0))
         self.batch_size = int(self.manifest.get("batch_size", 256))
