@@ -93,3 +93,17 @@ def test_bad_arguments(cli, copy_of_run, tmp_path):
     assert_clean_failure(cli("export", tmp_path / "nowhere"), "nowhere")
     assert cli("export", run, "--quantize", "int4").code == 2  # argparse's own refusal
     assert_clean_failure(cli("predict", run, "some text", "--backend", "onnx"), "no ONNX export", "textclass export")
+
+
+def test_streamed_file_prediction_is_the_same_on_either_backend(cli, family_run, exported, topic_files, tmp_path):
+    _, run = family_run("ngram")
+    exported("ngram")  # RUN/onnx
+    outputs = {}
+    for backend in ("torch", "onnx"):
+        out = tmp_path / f"{backend}.csv"
+        result = cli("predict", run, "--input", topic_files["test_csv"], "--text-column", "body", "--output", out,
+                     "--probabilities", "--backend", backend)
+        assert result.code == 0, result.err
+        outputs[backend] = out.read_text(encoding="utf-8")
+    assert outputs["onnx"] == outputs["torch"]  # every column, labels and 4-digit probabilities alike
+    assert outputs["onnx"].splitlines()[0].startswith("id,body,queue,label,confidence")
