@@ -6,10 +6,10 @@ import re
 import sys
 
 from ..errors import TextclassError
-from . import datasets, embeddings, evaluate, export, models, predict, train
+from . import datasets, embeddings, evaluate, export, models, predict, serve, train
 from .common import setup_logging
 
-COMMANDS = (train, evaluate, predict, export, datasets, models, embeddings)
+COMMANDS = (train, evaluate, predict, serve, export, datasets, models, embeddings)
 
 
 def build_parser() -> argparse.ArgumentParser:
