@@ -75,8 +75,9 @@ def export_onnx(run_dir, out_dir=None, *, quantize: str | None = None, overwrite
             _trace(graph, staging / MODEL_FILE)
             if quantize:
                 _quantize(staging / MODEL_FILE)
-        for name in ("config.json", "labels.json"):
-            shutil.copyfile(run_dir / name, staging / name)
+        for name in ("config.json", "labels.json", "metrics.json"):  # metrics: the model's test report, if made
+            if name != "metrics.json" or (run_dir / name).is_file():
+                shutil.copyfile(run_dir / name, staging / name)
         clf.encoder_.save(staging)
         manifest = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "model_file": MODEL_FILE,
