@@ -107,3 +107,14 @@ def test_streamed_file_prediction_is_the_same_on_either_backend(cli, family_run,
         outputs[backend] = out.read_text(encoding="utf-8")
     assert outputs["onnx"] == outputs["torch"]  # every column, labels and 4-digit probabilities alike
     assert outputs["onnx"].splitlines()[0].startswith("id,body,queue,label,confidence")
+
+
+def test_a_multi_label_run_is_refused(cli, tmp_path):
+    from textclass import TextClassifier
+
+    pairs = [("bank loan", ["finance"]), ("oven bread", ["cooking"]), ("bank bread", ["finance", "cooking"]),
+             ("market stock", ["finance"]), ("flour sauce", ["cooking"]), ("loan flour", ["finance", "cooking"])] * 4
+    run = TextClassifier("ngram", epochs=1, min_count=1, num_buckets=1 << 10, progress=False,
+                         valid_fraction=0).fit(pairs).save(tmp_path / "run")
+    assert_clean_failure(cli("export", run), "single-label", "multi-label")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]

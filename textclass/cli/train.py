@@ -55,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
     check_target(args.out)  # refuse an unusable --out now, not after training
     splits = load_splits(args.data, train=args.train, valid=args.valid, test=args.test, data_dir=args.data_dir,
                          text_column=args.text_column, label_column=args.label_column, skip_empty=args.skip_empty,
-                         limit=args.limit, seed=cfg.seed, progress=cfg.progress)
+                         limit=args.limit, seed=cfg.seed, progress=cfg.progress,
+                         label_separator=args.label_separator)
     _check_test_labels(splits)
     clf.fit(splits.train, valid=splits.valid)
     if args.text_column or args.label_column:
@@ -72,11 +73,11 @@ def run(args: argparse.Namespace) -> int:
 def _check_test_labels(splits) -> None:
     """A test label that train lacks would only surface after training; say so before spending that time."""
     train, test = splits.train, splits.test
-    if test is None or test.labels is None or train is None or train.labels is None:
+    if test is None or not test.is_labeled or train is None or not train.is_labeled:
         return
-    known = set(train.labels)
-    unseen = sorted(set(test.labels) - known)
+    known = set(train.label_names())
+    unseen = sorted(set(test.label_names()) - known)
     if unseen:
-        first = next(i for i, label in enumerate(test.labels) if label not in known) + 1
+        first = next(i for i, labels in enumerate(test.as_label_sets()) if not set(labels) <= known) + 1
         raise DataError(f"labels the training data never had: {', '.join(map(repr, unseen[:10]))} "
                         f"(first at example {first})", path=test.origin, field="label")

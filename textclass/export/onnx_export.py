@@ -65,6 +65,8 @@ def export_onnx(run_dir, out_dir=None, *, quantize: str | None = None, overwrite
     target = Path(out_dir) if out_dir is not None else run_dir / DEFAULT_FOLDER[precision]
     _check_target(target, overwrite)
     clf = TextClassifier.load(run_dir)
+    if clf.multi_label:  # its graph would end in per-label sigmoids, and predict() needs its thresholds
+        raise ConfigError(f"{run_dir}: ONNX export covers single-label runs so far; this run is multi-label")
     graph = graph_for(clf.model_)
     texts = list(PROBE_TEXTS) + list(check_texts or ())
     target.parent.mkdir(parents=True, exist_ok=True)

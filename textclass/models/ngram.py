@@ -72,8 +72,10 @@ class NgramClassifier(TextModel):
             chosen = bags[torch.arange(len(lengths), device=bags.device), member]
             return torch.einsum("bw,bwc->bc", chosen, self.head_weight[member]) + self.head_bias[member]
         logits = torch.einsum("bmw,mwc->bmc", bags, self.head_weight) + self.head_bias
-        # The members' averaged log-probabilities: a normalised geometric mean of their predictions.
-        return torch.log_softmax(logits, dim=-1).mean(1)
+        # The members' averaged logits. Under softmax that is their normalised geometric mean (each member's
+        # log-normaliser is the same for every class and cancels); under per-label sigmoids (multi-label),
+        # the geometric mean of their odds.
+        return logits.mean(1)
 
     def intra_op_threads(self) -> int | None:
         """The cores nothing else is running on right now, at least one.

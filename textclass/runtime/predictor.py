@@ -23,6 +23,7 @@ class Predictor(Protocol):
 
     labels_: list[str]
     data_columns: dict | None  # the columns the run was trained on ({"text_column": ...}), when recorded
+    multi_label: bool  # then predict gives label sets, by the run's per-label thresholds_
 
     def predict_proba(self, texts: Iterable[str], batch_size: int | None = None,
                       device: str | None = None) -> np.ndarray: ...
@@ -64,6 +65,10 @@ class OnnxPredictor:
     @property
     def labels(self) -> list[str]:
         return self.labels_
+
+    @property
+    def multi_label(self) -> bool:
+        return False  # the exporter refuses multi-label runs
 
     def predict_proba(self, texts: Iterable[str], batch_size: int | None = None,
                       device: str | None = None) -> np.ndarray:

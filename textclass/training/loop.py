@@ -15,6 +15,7 @@ from tqdm.auto import tqdm
 from ..batching import EncodedSplit, iterate_batches
 from .config import MONITORS, TrainingConfig
 from .device import autocast_for, resolve_device, seed_everything
+from .objectives import OBJECTIVES, Objective
 from .schedules import build_schedule
 from .step import OptimizerStep
 from .stopping import EarlyStopping
@@ -47,8 +48,11 @@ def _threads(count: int | None):
 
 
 def train_model(model: "TextModel", train: EncodedSplit, valid: EncodedSplit | None, cfg: TrainingConfig,
-                pad_id: int = 0) -> TrainingResult:
-    """Trains in place; on return the model holds the weights of the best validation epoch."""
+                pad_id: int = 0, objective: Objective = OBJECTIVES["single_label"]) -> TrainingResult:
+    """Trains in place; on return the model holds the weights of the best validation epoch.
+
+    ``objective`` (textclass.training.objectives) gives the loss and the validation scores: softmax
+    cross-entropy for one label per text, per-label sigmoid cross-entropy for label sets."""
     seed_everything(cfg.seed)
     device = resolve_device(cfg.device)
     model.to(device)
@@ -73,10 +77,11 @@ def train_model(model: "TextModel", train: EncodedSplit, valid: EncodedSplit | N
             batches = iterate_batches(train, cfg.batch_size, model.input_format, pad_id=pad_id, rng=rng,
                                       bucket_factor=50 if cfg.length_bucketing else 1)
             row = {"epoch": epoch, **run_epoch(model, batches, stepper, autocast, device, total=len(train),
-                                               desc=f"epoch {epoch}/{cfg.epochs}", progress=cfg.progress),
+                                               desc=f"epoch {epoch}/{cfg.epochs}", progress=cfg.progress,
+                                               objective=objective),
                    "lr": optimizer.param_groups[0]["lr"]}
             if valid is not None:
-                scores = validation_scores(model, valid, cfg.batch_size, pad_id, device)
+                scores = validation_scores(model, valid, cfg.batch_size, pad_id, device, objective)
                 row.update({f"valid_{k}": v for k, v in scores.items()})
             result.history.append(row)
             log.info(_epoch_line(row, cfg.epochs))
@@ -97,22 +102,21 @@ def train_model(model: "TextModel", train: EncodedSplit, valid: EncodedSplit | N
 
 
 def run_epoch(model: nn.Module, batches, stepper: OptimizerStep, autocast, device, *, total: int, desc: str,
-              progress: bool) -> dict:
+              progress: bool, objective: Objective = OBJECTIVES["single_label"]) -> dict:
     """One pass over ``batches``, stepping the optimizer; returns the epoch's training figures."""
     model.train()
-    loss_fn = nn.CrossEntropyLoss()
     started, seen, loss_sum, correct = time.perf_counter(), 0, 0.0, 0
     with tqdm(total=total, desc=desc, unit="text", unit_scale=True, disable=not progress, leave=False) as bar:
         for i, (_, batch) in enumerate(batches):
             batch = batch.to(device)
             with autocast():
                 logits = model(batch)
-                loss = loss_fn(logits.float(), batch.labels)
+                loss = objective.loss(logits.float(), batch.labels)
             stepper.backward(loss, i)
             n = len(batch)
             seen += n
             loss_sum += loss.item() * n
-            correct += int((logits.argmax(1) == batch.labels).sum())
+            correct += objective.exact(logits, batch.labels)
             bar.update(n)
             bar.set_postfix(loss=f"{loss_sum / seen:.4f}", refresh=False)
     seconds = time.perf_counter() - started
@@ -127,13 +131,10 @@ def _epoch_line(row: dict, epochs: int) -> str:
     return line + f"  |  {row['seconds']:.1f}s ({row['texts_per_second']:.0f} texts/s)"
 
 
-def validation_scores(model, split: EncodedSplit, batch_size: int, pad_id: int, device) -> dict:
-    from ..evaluation import classification_report  # evaluation depends on nothing here; import late
-
+def validation_scores(model, split: EncodedSplit, batch_size: int, pad_id: int, device,
+                      objective: Objective = OBJECTIVES["single_label"]) -> dict:
     logits = predict_logits(model, split, batch_size, pad_id=pad_id, device=device)
-    loss = float(nn.functional.cross_entropy(torch.from_numpy(logits), torch.from_numpy(split.labels)))
-    report = classification_report(split.labels, logits.argmax(1), list(range(logits.shape[1])))
-    return {"loss": loss, "accuracy": report["accuracy"], "macro_f1": report["macro_f1"]}
+    return objective.scores(logits, split.labels)
 
 
 @torch.no_grad()
