@@ -159,10 +159,14 @@ class TextClassifier:
             raise ConfigError(f"model {MODELS.canonical(self.model)!r} rejects its settings: {exc}") from exc
 
     # -- fitting ------------------------------------------------------------------------------------
-    def fit(self, train, valid=None) -> "TextClassifier":
+    def fit(self, train, valid=None, *, on_epoch_end=None, checkpoints=None) -> "TextClassifier":
         """Learn from ``train`` (a TextDataset, (text, label) pairs, or (texts, labels)).
 
         Without ``valid``, a stratified ``valid_fraction`` of train is held out (seeded) to choose the epoch.
+        ``on_epoch_end(row)`` is called with each epoch's history row (train and validation figures); an
+        exception it raises stops training and leaves fit, which is how a tuner prunes a trial.
+        ``checkpoints`` (a ``textclass.training.Checkpointer``) saves the training state as it goes and, with
+        ``resume=True``, continues a training that was killed: same data and settings, same result.
         Labels that are lists (or a TextDataset with ``label_sets``) train a multi-label classifier; its
         per-label thresholds are then tuned on the validation split (0.5 without one).
         """
@@ -205,8 +209,9 @@ class TextClassifier:
         log.info("model %s: %s parameters", MODELS.canonical(self.model),
                  f"{sum(p.numel() for p in self.model_.parameters()):,}")
         result = train_model(self.model_, train_split, valid_split, cfg, pad_id=self._pad_id(),
-                             objective=OBJECTIVES[self.task_])
+                             objective=OBJECTIVES[self.task_], on_epoch_end=on_epoch_end, checkpoints=checkpoints)
         self.history_, self.best_epoch_ = result.history, result.best_epoch
+        self.world_size_ = result.world_size
         self.model_.to("cpu").eval()  # predictions start on CPU; fit's device is a training choice
         self.thresholds_ = None
         if self.task_ == "multi_label":
@@ -352,6 +357,7 @@ class TextClassifier:
             "encoder": self.encoder_.config(),
             "training": self.training_config(self.task_).to_dict(),
             "best_epoch": self.best_epoch_,
+            "distributed": {"world_size": self.world_size_},
             "augment": None if self.augment is None else resolve_augmentation(self.augment).record(),
             **({"data": self.data_columns} if self.data_columns else {}),
         }
@@ -387,6 +393,7 @@ class TextClassifier:
         clf.model_.eval()
         clf.history_ = artifact.read_json(directory / "history.json") if (directory / "history.json").exists() else []
         clf.best_epoch_ = config.get("best_epoch")
+        clf.world_size_ = config.get("distributed", {}).get("world_size", 1)
         clf.data_columns = config.get("data")  # absent in runs saved before it was recorded
         return clf
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 
 from ..artifact import check_target
 from ..augment import METHODS as AUGMENT_METHODS
@@ -10,7 +11,11 @@ from ..data.selection import load_splits
 from ..errors import ConfigError, DataError
 from ..evaluation import format_report
 from ..models import DEFAULT_MODEL, MODELS
+from ..training import Checkpointer, checkpoint_dir_for, distributed
 from .common import add_data_flags, add_model_flags, add_training_flags, model_params_from, training_options_from
+from .launch import relaunch
+
+log = logging.getLogger("textclass")
 
 
 def add_parser(sub) -> None:
@@ -22,6 +27,17 @@ def add_parser(sub) -> None:
                    help=f"model family (default {DEFAULT_MODEL})")
     add_data_flags(p, training=True)
     add_training_flags(p)
+    c = p.add_argument_group("checkpoints (kept in .DIR.checkpoints/ beside --out until the run is saved)")
+    c.add_argument("--checkpoint-every", type=int, metavar="STEPS",
+                   help="also checkpoint every STEPS optimizer steps (default: only at the end of each epoch)")
+    c.add_argument("--resume", action="store_true",
+                   help="continue from the newest checkpoint of an interrupted training with the same command "
+                        "(same data and settings); the result is as if it had never stopped")
+    d = p.add_argument_group("distributed (PyTorch DDP: gloo on CPU, NCCL on GPU)")
+    d.add_argument("--nproc", type=int, metavar="N",
+                   help="train with N processes on this machine (starts torchrun --standalone); for several "
+                        "machines run `torchrun --nnodes ... -m textclass train ...` yourself (README). "
+                        "--batch-size is per process: the global batch is N times it")
     a = p.add_argument_group("augmentation (adds variants of training texts only; off by default)")
     a.add_argument("--augment", choices=AUGMENT_METHODS.names(),
                    help="eda: synonym replacement, random insertion, swap and deletion (Wei & Zou 2019). "
@@ -52,13 +68,34 @@ def run(args: argparse.Namespace) -> int:
     clf = TextClassifier(args.model, augment=_augment_setting(args), **training_options_from(args),
                          **model_params_from(args))
     cfg = clf.training_config()
+    if args.nproc is not None and args.nproc > 1 and not distributed.launched_by_torchrun():
+        check_target(args.out)  # settings and --out fail here, once, not in N processes
+        return relaunch(args.argv, args.nproc)
+    group = distributed.init_from_environment(cfg.device)
+    try:
+        return _train(args, clf, cfg, group)
+    finally:
+        distributed.shutdown()
+
+
+def _train(args: argparse.Namespace, clf: TextClassifier, cfg, group) -> int:
+    if group is not None and not group.is_main:
+        logging.getLogger("textclass").setLevel(logging.ERROR)  # one log: rank 0's
     check_target(args.out)  # refuse an unusable --out now, not after training
+    checkpoints = Checkpointer(checkpoint_dir_for(args.out), every_steps=args.checkpoint_every, resume=args.resume)
+    if not args.resume and checkpoints.checkpoints():
+        raise ConfigError(f"{checkpoints.directory} holds checkpoints of an interrupted training: add --resume "
+                          "to continue it, or remove that folder to start over")
+    if args.resume and not checkpoints.checkpoints():
+        log.warning("--resume: no checkpoint in %s; training from the start", checkpoints.directory)
     splits = load_splits(args.data, train=args.train, valid=args.valid, test=args.test, data_dir=args.data_dir,
                          text_column=args.text_column, label_column=args.label_column, skip_empty=args.skip_empty,
                          limit=args.limit, seed=cfg.seed, progress=cfg.progress,
                          label_separator=args.label_separator)
     _check_test_labels(splits)
-    clf.fit(splits.train, valid=splits.valid)
+    clf.fit(splits.train, valid=splits.valid, checkpoints=checkpoints)
+    if group is not None and not group.is_main:
+        return 0  # rank 0 evaluates and writes the run
     if args.text_column or args.label_column:
         clf.data_columns = {"text_column": args.text_column, "label_column": args.label_column}
     metrics = None
@@ -66,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         metrics = clf.evaluate(splits.test, device=cfg.device)
         print(format_report(metrics, title=f"Test report ({splits.test.origin})"))
     out = clf.save(args.out, metrics=metrics)
+    checkpoints.clear()  # the run they were for is saved
     print(f"\nsaved run to {out}")
     return 0
 
