@@ -132,3 +132,16 @@ def test_iterate_batches_gives_indices_matching_their_batches():
             assert batch.labels[row] == labels[i]
         seen.extend(indices.tolist())
     assert sorted(seen) == list(range(90))
+
+
+def test_capped_batches_hold_at_most_the_positions_asked():
+    from textclass.collation import capped_batches
+
+    lengths = np.array([3, 50, 0, 7, 7, 20, 1, 100, 2])
+    batches = capped_batches(lengths, max_texts=4, max_positions=60)
+    assert sorted(np.concatenate(batches).tolist()) == list(range(len(lengths)))  # every text once
+    for batch in batches:
+        assert len(batch) <= 4
+        assert len(batch) == 1 or len(batch) * lengths[batch].max() <= 60
+    assert [b.tolist() for b in batches][0] == [7]  # longer than the cap alone: still predicted, by itself
+    assert [b.tolist() for b in capped_batches(lengths, 4, None)] == [[7, 1, 5, 3], [4, 0, 8, 6], [2]]

@@ -12,7 +12,10 @@ from typing import Iterator
 import numpy as np
 import torch
 
+from .collation import bag_offsets, bucketed_batches, pad_ids
 from .text.ragged import RaggedIds
+
+__all__ = ["Batch", "EncodedSplit", "bucketed_batches", "collate", "iterate_batches"]
 
 
 @dataclass
@@ -45,42 +48,15 @@ class EncodedSplit:
         return len(self.ids)
 
 
-def bucketed_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator | None,
-                     bucket_factor: int = 50) -> list[np.ndarray]:
-    """Batches of indices whose texts have similar lengths, so little padding is computed.
-
-    With ``rng``: shuffle, sort by length inside windows of ``bucket_factor`` batches, cut into batches,
-    shuffle the batch order: each epoch sees new batches while lengths within a batch stay close.
-    Without it (evaluation): sort everything by length, longest first, for the least padding.
-    """
-    n = len(lengths)
-    if rng is None:
-        order = np.argsort(-lengths, kind="stable")
-        return [order[i : i + batch_size] for i in range(0, n, batch_size)]
-    order = rng.permutation(n)
-    window = batch_size * bucket_factor
-    for start in range(0, n, window):
-        chunk = order[start : start + window]
-        order[start : start + window] = chunk[np.argsort(lengths[chunk], kind="stable")]
-    batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
-    return [batches[i] for i in rng.permutation(len(batches))]
-
-
 def collate(split: EncodedSplit, indices: np.ndarray, input_format: str, pad_id: int = 0) -> Batch:
     flat, lengths = split.ids.gather(indices)
     labels = None if split.labels is None else torch.from_numpy(split.labels[indices])
     lengths_t = torch.from_numpy(lengths)
     if input_format == "bag":
-        offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-        return Batch(torch.from_numpy(flat), lengths_t, labels, torch.from_numpy(offsets))
+        return Batch(torch.from_numpy(flat), lengths_t, labels, torch.from_numpy(bag_offsets(lengths)))
     if input_format != "padded":
         raise ValueError(f"unknown input format {input_format!r}")
-    width = int(lengths.max()) if len(lengths) else 0
-    padded = np.full((len(indices), width), pad_id, dtype=np.int64)
-    rows = np.repeat(np.arange(len(indices)), lengths)
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    cols = np.arange(len(flat)) - np.repeat(starts, lengths)
-    padded[rows, cols] = flat
+    padded = pad_ids(flat, lengths, pad_id)
     return Batch(torch.from_numpy(padded), lengths_t, labels)
 
 

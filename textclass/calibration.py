@@ -13,7 +13,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from .errors import ConfigError
 
@@ -22,7 +21,10 @@ LOG_T_RANGE = (-4.0, 4.0)  # T from 0.018 to 55: wider than any temperature seen
 
 
 def log_softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    return torch.log_softmax(torch.from_numpy(np.asarray(logits, np.float64)) / temperature, dim=1).numpy()
+    # NumPy, not torch: the torch-free runtime (textclass.runtime) calibrates exported models with it too.
+    scaled = np.asarray(logits, np.float64) / temperature
+    scaled = scaled - scaled.max(axis=1, keepdims=True)
+    return scaled - np.log(np.exp(scaled).sum(axis=1, keepdims=True))
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:

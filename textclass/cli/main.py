@@ -6,10 +6,10 @@ import re
 import sys
 
 from ..errors import TextclassError
-from . import compare, datasets, embeddings, evaluate, explain, models, predict, serve, train, tune
+from . import compare, datasets, embeddings, evaluate, explain, export, models, predict, serve, train, tune
 from .common import setup_logging
 
-COMMANDS = (train, evaluate, predict, explain, compare, serve, datasets, models, embeddings, tune)
+COMMANDS = (train, evaluate, predict, explain, compare, serve, export, datasets, models, embeddings, tune)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,10 +7,10 @@ import os
 import sys
 from pathlib import Path
 
-from ..classifier import TextClassifier
 from ..calibration import UNCERTAIN
 from ..errors import ConfigError
 from ..inference import INPUT_FORMATS, OUTPUT_FORMATS, predict_file, predict_rows
+from ..runtime import BACKENDS, Predictor, load_predictor
 
 log = logging.getLogger("textclass")
 
@@ -49,6 +49,9 @@ def add_parser(sub) -> None:
                    help=f"label a text {UNCERTAIN!r} when the (calibrated) probability of its label is under P")
     p.add_argument("--batch-size", type=int, default=256, help="texts per model batch (default 256)")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda, auto")
+    p.add_argument("--backend", default="torch", choices=BACKENDS,
+                   help="torch (default): the run itself; onnx: its export (see `textclass export`), or RUN may "
+                        "be the exported folder")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (shown only when stderr is a terminal)")
     p.set_defaults(run=run)
 
@@ -58,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("give either texts as arguments or --input FILE (not both)")
     if args.input and args.output != "-" and Path(args.output).exists() and not args.overwrite:
         raise ConfigError(f"{args.output} already exists; pass --overwrite to replace it")
-    clf = TextClassifier.load(args.run_dir)
+    clf = load_predictor(args.run_dir, args.backend)
     if not args.input:
         return _print_texts(clf, args)
     try:
@@ -77,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_texts(clf: TextClassifier, args: argparse.Namespace) -> int:
+def _print_texts(clf: Predictor, args: argparse.Namespace) -> int:
     """One human-readable line per text: label, confidence, [top-k, probabilities,] the text's start."""
     rows = predict_rows(clf, args.texts, top_k=args.top_k, probabilities=args.probabilities, digits=args.digits,
                         batch_size=args.batch_size, device=args.device, abstain_below=args.abstain_below)

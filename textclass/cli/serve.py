@@ -45,6 +45,9 @@ def add_parser(sub) -> None:
     g.add_argument("--explain-max-texts", type=int, default=defaults.explain_max_texts, metavar="N",
                    help=f"texts per request that may ask for token weights, else 413 (default "
                         f"{defaults.explain_max_texts})")
+    p.add_argument("--backend", default="torch", choices=("torch", "onnx"),
+                   help="torch (default): the run itself; onnx: its export (see `textclass export`) through "
+                        "onnxruntime, or RUN may be the exported folder")
     g.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"),
                    help="uvicorn's log level (default info)")
     p.set_defaults(run=run)
@@ -71,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         from ..serve.app import create_app
 
         # Loaded here, before the server starts: a bad run is one clear error line and exit 2.
-        app = create_app(args.run_dir, threads=threads, **config.to_dict())
+        app = create_app(args.run_dir, threads=threads, backend=args.backend, **config.to_dict())
         # Prediction logs what it encoded at INFO (useful once in a batch job, a line per forward pass here);
         # worker processes (--workers > 1) never set up those INFO lines in the first place.
         logging.getLogger("textclass").setLevel(logging.WARNING)
@@ -79,9 +82,14 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from .. import artifact
 
-    artifact.read_run(args.run_dir)  # fail here, once, rather than in every worker
+    if args.backend == "onnx":  # fail here, once, rather than in every worker
+        from ..runtime import find_export
+
+        find_export(args.run_dir)
+    else:
+        artifact.read_run(args.run_dir)
     os.environ[SETTINGS_ENV] = json.dumps({"run_dir": os.path.abspath(args.run_dir), "threads": threads,
-                                           **config.to_dict()})
+                                           "backend": args.backend, **config.to_dict()})
     # Each worker counts its own requests; prometheus-client's multiprocess mode adds them up for /metrics.
     with tempfile.TemporaryDirectory(prefix="textclass-metrics-") as metrics_dir:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir

@@ -154,11 +154,12 @@ def _check_limits(texts: list[str], explain: bool, config: ServeConfig) -> None:
 
 
 def create_app(run_dir=None, *, predictor: Predictor | None = None, threads: int | None = None,
-               **settings) -> FastAPI:
+               backend: str = "torch", **settings) -> FastAPI:
     """The service for the run at ``run_dir`` (loaded once, here), or for an already loaded ``predictor``.
 
     ``settings`` are ``ServeConfig`` fields: ``max_batch_size``, ``max_wait_ms``, ``max_texts``,
     ``max_text_bytes``, ``max_body_bytes``, ``explain_max_texts``. ``threads`` sets torch's CPU threads.
+    ``backend="onnx"`` serves the run's ONNX export (``textclass export``) through onnxruntime instead.
     """
     if (run_dir is None) == (predictor is None):
         raise TypeError("give either run_dir or predictor")
@@ -167,4 +168,5 @@ def create_app(run_dir=None, *, predictor: Predictor | None = None, threads: int
         raise ConfigError(f"create_app has no setting {', '.join(unknown)}; it takes: "
                           f"{', '.join(ServeConfig.__dataclass_fields__)}")
     config = ServeConfig(**settings)
-    return build_app(predictor if predictor is not None else load_predictor(run_dir, threads=threads), config)
+    return build_app(predictor if predictor is not None else load_predictor(run_dir, threads=threads, backend=backend),
+                     config)

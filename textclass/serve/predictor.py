@@ -39,25 +39,26 @@ class Predictor(Protocol):
         ...
 
 
-def run_id(run_dir: Path) -> str:
+def run_id(run_dir: Path, files=artifact.REQUIRED) -> str:
     """The first 12 hex digits of the SHA-256 of the run's config, labels and weights: names what is served,
     so two servers answering differently can be told apart even when their run folders share a name."""
     digest = hashlib.sha256()
-    for name in artifact.REQUIRED:
+    for name in files:
         with open(run_dir / name, "rb") as stream:
             for block in iter(lambda: stream.read(1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()[:12]
 
 
-def run_metadata(run_dir: Path, config: dict, labels: list[str], *, explains: bool) -> dict:
+def run_metadata(run_dir: Path, config: dict, labels: list[str], *, explains: bool,
+                 files=artifact.REQUIRED) -> dict:
     """The description every backend serves: what the run's files say about the model."""
     metrics_path = run_dir / "metrics.json"
     metrics = artifact.read_json(metrics_path) if metrics_path.is_file() else None
     return {
         "name": config["model"]["name"],
         "run": run_dir.name,
-        "run_id": run_id(run_dir),
+        "run_id": run_id(run_dir, files),
         "textclass_version": __version__,
         "labels": labels,
         "explains": explains,
@@ -100,5 +101,39 @@ class TorchPredictor:
         return self._metadata
 
 
-def load_predictor(run_dir, *, threads: int | None = None) -> Predictor:
-    return TorchPredictor(run_dir, threads=threads)
+class OnnxServePredictor:
+    """A run's ONNX export (``textclass export``) through onnxruntime: no PyTorch in the process, no token
+    weights (``explains`` is false). ``run_dir`` is the run holding its default export, or the export itself."""
+
+    explains = False
+
+    def __init__(self, run_dir, *, threads: int | None = None):
+        from ..runtime import OnnxPredictor, find_export
+        from ..runtime.bundle import MODEL_FILE
+
+        if threads is not None and threads < 1:
+            raise ConfigError(f"threads must be at least 1, got {threads}")
+        folder = find_export(run_dir)
+        self.runtime = OnnxPredictor(folder, threads=threads)
+        self.labels = list(self.runtime.labels_)
+        self._metadata = {**run_metadata(folder, self.runtime.config, self.labels, explains=False,
+                                         files=("config.json", "labels.json", MODEL_FILE)),
+                          "backend": f"onnx ({self.runtime.manifest['precision']})"}
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        return self.runtime.predict_proba(texts, batch_size=max(len(texts), 1))
+
+    def explain(self, texts: list[str]) -> list[list[tuple[str, float]]]:
+        raise ConfigError("the onnx backend gives no token weights")
+
+    def metadata(self) -> dict:
+        return self._metadata
+
+
+BACKENDS = {"torch": TorchPredictor, "onnx": OnnxServePredictor}
+
+
+def load_predictor(run_dir, *, threads: int | None = None, backend: str = "torch") -> Predictor:
+    if backend not in BACKENDS:
+        raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
+    return BACKENDS[backend](run_dir, threads=threads)

@@ -78,9 +78,7 @@ class HFTokenizerEncoder(Encoder):
         texts = list(texts)
         if not texts:  # the tokenizer rejects an empty batch
             return RaggedIds.from_lists([])
-        # verbose=False: texts longer than the model's positions are expected here, truncation follows.
-        ids = self.tokenizer(texts, truncation=False, padding=False, return_attention_mask=False,
-                             return_token_type_ids=False, verbose=False)["input_ids"]
+        ids = self._token_ids(texts)
         lengths = np.fromiter(map(len, ids), np.int64, len(ids))
         flat = np.fromiter(itertools.chain.from_iterable(ids), np.int64, int(lengths.sum()))
         kept, head, tail = self._head_tail(flat, lengths)
@@ -89,6 +87,12 @@ class HFTokenizerEncoder(Encoder):
                  "%d and last %d", name, len(ids), int(lengths.sum()), truncated, 100.0 * truncated / len(ids),
                  self.max_len, head, tail)
         return kept
+
+    def _token_ids(self, texts: list[str]) -> list[list[int]]:
+        """Each text's full id sequence, special tokens included (the torch-free runtime overrides this)."""
+        # verbose=False: texts longer than the model's positions are expected here, truncation follows.
+        return self.tokenizer(texts, truncation=False, padding=False, return_attention_mask=False,
+                              return_token_type_ids=False, verbose=False)["input_ids"]
 
     def _head_tail(self, flat: np.ndarray, lengths: np.ndarray) -> tuple[RaggedIds, int, int]:
         """Keeps, of each sequence, its leading specials + ``head`` tokens and its last ``tail`` + trailing specials."""
