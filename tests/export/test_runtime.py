@@ -84,13 +84,12 @@ def test_damaged_export_is_refused_with_one_clear_error(damage, message, exporte
 def test_the_runs_temperature_and_threshold_apply_to_the_onnx_backend(exported, topics, tmp_path):
     import numpy as np
 
-    from textclass import TextClassifier
 
     folder = shutil.copytree(exported("ngram"), tmp_path / "export")
     config = json.loads((folder / "config.json").read_text())
     config["calibration"] = {"temperature": 2.5, "fitted_on": "validation"}
     (folder / "config.json").write_text(json.dumps(config))
-    texts = [text for text, _ in topics[:20]]
+    texts = topics[1].texts[:20]
     raw = OnnxPredictor(exported("ngram")).predict_proba(texts)
     calibrated = OnnxPredictor(folder).predict_proba(texts)
     expected = np.exp(np.log(raw) / 2.5)
