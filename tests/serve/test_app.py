@@ -175,6 +175,42 @@ class Exploding:
         return {"name": "fake_v1", "run": "fake", "run_id": "0" * 12, "textclass_version": "0", "labels": self.labels,
                 "explains": False, "config": {}, "metrics": None}
 
+    def decide(self, proba):
+        return [[int(row.argmax())] for row in proba]
+
+
+class MultiLabel(Exploding):
+    """A multi-label predictor: each text gets the labels its thresholds pass, possibly none."""
+
+    def predict_proba(self, texts):
+        return np.array([[0.9, 0.8] if "both" in text else [0.1, 0.2] for text in texts])
+
+    def decide(self, proba):
+        return [[j for j, p in enumerate(row) if p >= 0.5] for row in proba]
+
+    def metadata(self):
+        return {**super().metadata(), "config": {"task": "multi_label"}}
+
+
+def test_multi_label_runs_serve_their_label_sets():
+    from fastapi.testclient import TestClient
+
+    from textclass.serve import create_app
+
+    with TestClient(create_app(predictor=MultiLabel())) as c:
+        both, none = c.post("/v1/predict", json={"texts": ["both please", "neither"]}).json()["predictions"]
+    assert both["labels"] == ["a", "b"] and both["label"] == "a" and both["confidence"] == 0.9
+    assert none["labels"] == [] and none["label"] is None and none["confidence"] is None
+
+
+def test_abstain_below_answers_uncertain(client):
+    sure = client.post("/v1/predict", json={"text": "we bake bread in the oven with flour"}).json()["predictions"][0]
+    body = client.post("/v1/predict", json={"text": "we bake bread in the oven with flour",
+                                            "abstain_below": 1.0}).json()
+    assert body["predictions"][0]["label"] == "uncertain"
+    assert body["predictions"][0]["confidence"] == sure["confidence"]
+    assert client.post("/v1/predict", json={"text": "x", "abstain_below": 1.5}).status_code == 422
+
 
 def test_the_server_survives_a_failing_model():
     from fastapi.testclient import TestClient

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
+from ..calibration import UNCERTAIN
 from ..errors import ConfigError
 from .batcher import MicroBatcher
 from .config import ServeConfig
@@ -68,15 +69,22 @@ def build_app(predictor: Predictor, config: ServeConfig) -> FastAPI:
                                   f"the details")
         top_k = min(body.top_k, len(labels))
         predictions = []
-        for i, (text, row) in enumerate(zip(texts, result.probabilities)):
+        multi_label = metadata["config"].get("task") == "multi_label"
+        for i, (text, row, chosen) in enumerate(zip(texts, result.probabilities,
+                                                    predictor.decide(result.probabilities))):
             order = np.argsort(-row, kind="stable")[:top_k]
-            best = int(order[0])
+            best = max(chosen, key=lambda j: row[j]) if chosen else None
+            label = None if best is None else labels[best]
+            if body.abstain_below is not None and best is not None and row[best] < body.abstain_below:
+                label = UNCERTAIN
             prediction = {
-                "label": labels[best],
-                "confidence": round(float(row[best]), 6),
+                "label": label,
+                "confidence": None if best is None else round(float(row[best]), 6),
                 "top_k": [{"label": labels[j], "probability": round(float(row[j]), 6)} for j in order],
                 "empty": not text.strip(),
             }
+            if multi_label:
+                prediction["labels"] = [labels[j] for j in chosen]
             if result.explanations is not None:
                 prediction["tokens"] = [(token, round(weight, 6)) for token, weight in result.explanations[i]]
             elif body.explain:  # asked of a model that cannot explain: said so, not left out

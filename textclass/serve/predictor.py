@@ -12,6 +12,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from .. import __version__, artifact
+from ..calibration import UNCERTAIN, decide
+from ..evaluation.label_thresholds import apply_thresholds
 from ..errors import ConfigError
 
 
@@ -27,6 +29,11 @@ class Predictor(Protocol):
 
     def metadata(self) -> dict:
         """``{"name", "run_id", "run", "textclass_version", "config", "metrics", "explains"}`` (JSON-ready)."""
+        ...
+
+    def decide(self, proba: np.ndarray) -> list[list[int]]:
+        """Per row of ``predict_proba``'s output, the chosen label indices as the run decides them: one (argmax,
+        or the run's tuned two-class threshold); for multi-label runs, those at or above their thresholds."""
         ...
 
     @property
@@ -97,6 +104,11 @@ class TorchPredictor:
     def explain(self, texts: list[str]) -> list[list[tuple[str, float]]]:
         return self.classifier.explain(texts)
 
+    def decide(self, proba: np.ndarray) -> list[list[int]]:
+        if self.classifier.multi_label:
+            return [np.flatnonzero(row).tolist() for row in apply_thresholds(proba, self.classifier.thresholds_)]
+        return [[i] for i in decide(proba, self.classifier.threshold).tolist()]
+
     def metadata(self) -> dict:
         return self._metadata
 
@@ -125,6 +137,9 @@ class OnnxServePredictor:
 
     def explain(self, texts: list[str]) -> list[list[tuple[str, float]]]:
         raise ConfigError("the onnx backend gives no token weights")
+
+    def decide(self, proba: np.ndarray) -> list[list[int]]:
+        return [[i] for i in decide(proba, self.runtime.threshold).tolist()]
 
     def metadata(self) -> dict:
         return self._metadata

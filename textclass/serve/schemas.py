@@ -18,6 +18,8 @@ class PredictRequest(BaseModel):
                                                   "(at most every label)")
     explain: StrictBool = Field(False, description="add each token's weight, for models that can explain "
                                                    "(see /v1/metadata `explains`)")
+    abstain_below: float | None = Field(None, ge=0.0, le=1.0, description="answer the reserved label "
+                                        "`uncertain` when the chosen label's probability is under this")
 
     @model_validator(mode="after")
     def _one_of_text_or_texts(self):
@@ -35,8 +37,11 @@ class LabelProbability(BaseModel):
 
 
 class TextPrediction(BaseModel):
-    label: str = Field(description="the most probable label")
-    confidence: float = Field(description="its probability")
+    label: str | None = Field(description="the chosen label (the run's decision threshold applies, and "
+                                          "`uncertain` under `abstain_below`); null when a multi-label run "
+                                          "chooses none")
+    confidence: float | None = Field(description="its probability")
+    labels: list[str] | None = Field(None, description="multi-label runs: every label at or above its threshold")
     top_k: list[LabelProbability]
     empty: bool = Field(description="the text is empty or only whitespace: the answer reflects the model's prior, "
                                     "not the text")
