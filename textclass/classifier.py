@@ -13,11 +13,11 @@ from typing import Iterable, Sequence
 import numpy as np
 import torch
 
-from . import artifact
+from . import artifact, artifact_checks
 from .augment import resolve as resolve_augmentation
 from .batching import EncodedSplit, iterate_batches
 from .data import TextDataset, stratified_split
-from .errors import ConfigError, DataError
+from .errors import ArtifactError, ConfigError, DataError
 from .evaluation import classification_report
 from .models import MODELS, model_hyperparameters
 from .registry import constructor_defaults
@@ -250,20 +250,25 @@ class TextClassifier:
             "augment": None if self.augment is None else resolve_augmentation(self.augment).record(),
         }
 
-    def save(self, directory, metrics: dict | None = None) -> Path:
+    def save(self, directory, metrics: dict | None = None, *, overwrite: bool = False) -> Path:
+        """Write the run directory. An existing run there is replaced only with ``overwrite=True``; anything
+        else there (a file, a folder that is not a run) is never replaced (``textclass.artifact``)."""
         self._check_fitted()
         extra = {"history.json": self.history_}
         if metrics is not None:
             extra["metrics.json"] = metrics
         return artifact.save_run(directory, config=self.config(), labels=self.labels_, encoder=self.encoder_,
-                                 model=self.model_, extra_json=extra)
+                                 model=self.model_, extra_json=extra, overwrite=overwrite)
 
     @classmethod
     def load(cls, directory) -> "TextClassifier":
         directory, config, labels = artifact.read_run(directory)
         training = dict(config["training"])
         # A setting both parts take (a transformer's ``pretrained``) was saved in both, with one value.
-        clf = cls(config["model"]["name"], **training, **{**config["model"]["params"], **_encoder_overrides(config)})
+        try:
+            clf = cls(config["model"]["name"], **training, **{**config["model"]["params"], **_encoder_overrides(config)})
+        except (ConfigError, TypeError, ValueError) as exc:
+            raise ArtifactError(f"{directory / 'config.json'}: settings not accepted: {exc}") from None
         clf.augment = _recreatable_augment(config.get("augment"))
         clf.labels_ = labels
         clf.encoder_ = load_encoder(directory, config["encoder"])
@@ -271,7 +276,8 @@ class TextClassifier:
         # A model whose architecture came from outside (a pretrained folder) rebuilds it from the run's files.
         build = getattr(model_cls, "from_run_dir", None)
         args = dict(num_classes=len(labels), **clf.encoder_.model_args(), **config["model"]["params"])
-        clf.model_ = build(directory, **args) if build else model_cls(**args)
+        clf.model_ = artifact_checks.build_model(
+            (lambda: build(directory, **args)) if build else (lambda: model_cls(**args)), directory / "model.safetensors")
         artifact.load_weights(clf.model_, directory)
         clf.model_.eval()
         clf.history_ = artifact.read_json(directory / "history.json") if (directory / "history.json").exists() else []

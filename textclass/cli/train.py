@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import argparse
 
-from ..artifact import check_target
+from ..artifact import RunExistsError, writing
 from ..augment import METHODS as AUGMENT_METHODS
 from ..classifier import TextClassifier
 from ..data.selection import load_splits
-from ..errors import ConfigError, DataError
+from ..errors import ArtifactError, ConfigError, DataError
 from ..evaluation import format_report
 from ..models import MODELS
 from ..training import SCHEDULES, TrainingConfig
@@ -34,7 +34,10 @@ def add_parser(sub) -> None:
     p = sub.add_parser("train", help="train a classifier and save a run directory",
                        description="Train a classifier, print per-epoch figures and the test report, and save "
                                    "everything needed to predict into --out.")
-    p.add_argument("--out", required=True, metavar="DIR", help="run directory to write (replaced atomically)")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="run directory to write: a new or empty folder, or an existing run with --overwrite")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the run already at --out (only ever a textclass run; other folders are refused)")
     p.add_argument("--model", default=DEFAULT_MODEL, choices=MODELS.names(),
                    help=f"model family (default {DEFAULT_MODEL})")
     add_data_flags(p, training=True)
@@ -93,7 +96,15 @@ def run(args: argparse.Namespace) -> int:
                          patience=args.patience, monitor=args.monitor, valid_fraction=args.valid_fraction,
                          seed=args.seed, device=args.device, progress=not args.no_progress,
                          augment=_augment_setting(args), **model_params_from(args))
-    check_target(args.out)  # refuse an unusable --out now, not after training
+    # An unusable --out is refused now, not after training; the lock keeps a second training off it meanwhile.
+    try:
+        with writing(args.out, overwrite=args.overwrite):
+            return _train(clf, args)
+    except RunExistsError as exc:
+        raise ArtifactError(f"{exc.path} is a textclass run; add --overwrite to replace it") from None
+
+
+def _train(clf: TextClassifier, args: argparse.Namespace) -> int:
     splits = load_splits(args.data, train=args.train, valid=args.valid, test=args.test, data_dir=args.data_dir,
                          text_column=args.text_column, label_column=args.label_column, skip_empty=args.skip_empty,
                          limit=args.limit, seed=args.seed)
@@ -103,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     if splits.test is not None:
         metrics = clf.evaluate(splits.test, device=args.device)
         print(format_report(metrics, title=f"Test report ({splits.test.origin})"))
-    out = clf.save(args.out, metrics=metrics)
+    out = clf.save(args.out, metrics=metrics, overwrite=args.overwrite)
     print(f"\nsaved run to {out}")
     return 0
 

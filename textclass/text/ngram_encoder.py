@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import save_file
 
+from ..artifact_checks import ngram_buckets
 from ..errors import ConfigError
 from ..registry import constructor_defaults
 from .encoders import ENCODERS
@@ -161,7 +162,7 @@ class NgramEncoder:
     @classmethod
     def load(cls, directory: Path, params: dict) -> "NgramEncoder":
         encoder = cls(**params)
-        encoder.buckets = load_file(str(Path(directory) / FEATURES_FILE))["buckets"]
+        encoder.buckets = ngram_buckets(Path(directory) / FEATURES_FILE, encoder.num_buckets)
         encoder._index_rows()
         if encoder.nb_weights == "on":
             # A placeholder of the right size: the model's saved buffer overwrites it when its weights load.
