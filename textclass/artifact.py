@@ -12,8 +12,8 @@
 Saving never destroys what is not a run: the target must be new, empty, or a textclass run (recognised by its
 marker, or by the complete layout of a run saved before markers existed) holding nothing but its own files,
 and a run is only replaced with ``overwrite=True``. One writer at a time: a lock file beside the target
-(``.NAME.lock``) is held while saving (and, from the CLI, during the whole training); a second writer fails
-at once, naming the first one's pid. The run is written into a sibling staging folder
+(``.NAME.lock``, removed when released) is held while saving (and, from the CLI, during the whole training);
+a second writer fails at once, naming the first one's pid. The run is written into a sibling staging folder
 (``.NAME.PID-XXXX.partial``) and swapped into place atomically, so a save killed at any moment leaves the
 previous run or the new one, never a mixture; staging folders of dead processes are removed by the next save.
 
@@ -138,7 +138,7 @@ def check_target(directory, overwrite: bool = False) -> None:
         raise ArtifactError(f"{path} is inside the run {inside}; name a folder outside it")
     if target.exists():
         if not target.is_dir():
-            raise ArtifactError(f"{path} exists and is not a folder; refusing to replace it")
+            raise ArtifactError(f"{path} exists and is a file, not a textclass run; refusing to replace it")
         if any(target.iterdir()):
             if not is_run(target):
                 raise ArtifactError(f"{path} exists, is not empty and is not a textclass run; refusing to replace it "
@@ -181,18 +181,7 @@ def _locked(target: Path, shown) -> Iterator[None]:
         if entry is not None:
             entry[1] += 1
     if entry is None:
-        lock.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-            os.close(fd)
-            raise ArtifactError(f"{shown} is being written by another textclass process (pid {holder}); wait for "
-                                f"it to finish or choose another folder") from None
-        # The lock file stays: removing it would let a process still holding its old inode race a new one.
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        fd = _acquire(lock, shown)
         with _held_guard:
             _held[lock] = entry = [fd, 1, me]
     try:
@@ -202,7 +191,31 @@ def _locked(target: Path, shown) -> Iterator[None]:
             entry[1] -= 1
             if entry[1] == 0:
                 del _held[lock]
+                # Unlinked while still held; a waiter that opened it meanwhile sees the inode gone and retries.
+                lock.unlink(missing_ok=True)
                 os.close(entry[0])  # closing releases the flock
+
+
+def _acquire(lock: Path, shown) -> int:
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise ArtifactError(f"{shown} is being written by another textclass process (pid {holder}); wait for "
+                                f"it to finish or choose another folder") from None
+        try:
+            current = os.stat(lock).st_ino
+        except FileNotFoundError:
+            current = None
+        if current == os.fstat(fd).st_ino:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            return fd
+        os.close(fd)  # the holder we waited on removed this file; lock the one that is there now
 
 
 @contextlib.contextmanager
