@@ -362,7 +362,7 @@ def read_run(directory) -> tuple[Path, dict, list[str]]:
         config = {}
     if config.get("format") != FORMAT or not isinstance(config.get("format_version", 0), int) \
             or config.get("format_version", 0) > FORMAT_VERSION:
-        raise ArtifactError(f"{directory}: run format {config.get('format')!r} v{config.get('format_version')} "
+        raise ArtifactError(f"{directory / 'config.json'}: run format {config.get('format')!r} v{config.get('format_version')} "
                             f"is not readable by this textclass (reads {FORMAT} v{FORMAT_VERSION})")
     if not has_manifest:
         if config.get("manifest"):

@@ -86,5 +86,5 @@ def load_encoder(directory: Path, config: dict):
         raise ArtifactError(f"{directory}: not a complete textclass run (missing {', '.join(missing)})")
     try:
         return cls.load(directory, config.get("params", {}))
-    except (OSError, ValueError, KeyError, TypeError, MemoryError) as exc:  # a damaged vocab.json and the like
+    except (ConfigError, OSError, ValueError, KeyError, TypeError, MemoryError) as exc:  # a damaged vocab.json ...
         raise ArtifactError(f"{directory}: cannot load the {config['name']} encoder's files: {exc}") from None
