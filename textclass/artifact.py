@@ -228,6 +228,7 @@ def writing(directory, overwrite: bool = False) -> Iterator[Path]:
     check_target(directory, overwrite)
     target = Path(directory).resolve()
     with _locked(target, directory):
+        _remove_stale_staging(target)  # may put back a run that an interrupted save had moved aside
         check_target(directory, overwrite)  # the first check ran before the lock; the folder may have changed
         yield target
 
@@ -238,7 +239,6 @@ def writing(directory, overwrite: bool = False) -> Iterator[Path]:
 def save_run(directory, *, config: dict, labels: list[str], encoder, model, extra_json: dict | None = None,
              overwrite: bool = False) -> Path:
     with writing(directory, overwrite) as target:
-        _remove_stale_staging(target)
         staging = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
         staging.mkdir()
         try:
@@ -273,7 +273,12 @@ def _remove_stale_staging(target: Path) -> None:
         found = _STAGING.fullmatch(entry.name[len(prefix):])
         if found:
             pid = int(found.group("pid") or found.group("old_pid"))
-            if pid == os.getpid() or not _alive(pid):
+            if pid != os.getpid() and _alive(pid):
+                continue
+            if found.group("old_pid") and not target.exists():
+                log.warning("restoring %s from %s, where an interrupted save had moved it", target, entry)
+                os.replace(entry, target)
+            else:
                 log.info("removing %s, left by an interrupted save (process %d)", entry, pid)
                 shutil.rmtree(entry, ignore_errors=True)
         elif _LEGACY_STAGING.fullmatch(entry.name[len(prefix):]):
@@ -319,8 +324,13 @@ def _swap_into_place(staging: Path, target: Path) -> None:
     elif not _exchange(staging, target):
         retired = target.with_name(f".{target.name}.old-{os.getpid()}")
         os.replace(target, retired)
-        os.replace(staging, target)
-        os.replace(retired, staging)
+        try:
+            os.replace(staging, target)
+        finally:
+            if target.exists():
+                shutil.rmtree(retired, ignore_errors=True)
+            else:  # the new run did not arrive: the previous one goes back (a kill here is undone by the next save)
+                os.replace(retired, target)
 
 
 _RENAME_EXCHANGE = 2
@@ -349,7 +359,9 @@ def read_run(directory) -> tuple[Path, dict, list[str]]:
 
     directory = Path(directory)
     if not directory.is_dir():
-        raise ArtifactError(f"{directory}: no such run directory")
+        retired = sorted(directory.parent.glob(f".{directory.name}.old-*")) if directory.name else []
+        hint = f" (a save interrupted mid-swap left the previous run at {retired[0]}; rename it back)" if retired else ""
+        raise ArtifactError(f"{directory}: no such run directory{hint}")
     _refuse_links(directory)
     has_manifest = (directory / MANIFEST).exists()
     if has_manifest:
