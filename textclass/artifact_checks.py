@@ -33,7 +33,7 @@ def check_config(config: dict, path: Path) -> None:
     for section in ("model", "encoder"):
         if not isinstance(config[section].get("name"), str):
             raise ArtifactError(f"{path}: {section}.name must be a string; the file is damaged")
-        if not isinstance(config[section].get("params", {}), dict):
+        if not isinstance(config[section].get("params"), dict):
             raise ArtifactError(f"{path}: {section}.params must be an object; the file is damaged")
     if not isinstance(config.get("augment"), (dict, type(None))):
         raise ArtifactError(f"{path}: augment must be an object or null; the file is damaged")
