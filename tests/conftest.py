@@ -243,3 +243,17 @@ def sentiment_task():
         return pairs
 
     return make
+
+
+@pytest.fixture(scope="session")
+def assert_clean_failure():
+    """Checks a CLI result: non-zero exit, one `error: ...` line last on stderr naming each fragment, no traceback."""
+
+    def check(result, *fragments):
+        assert result.code != 0
+        assert "Traceback" not in result.err
+        assert result.err.strip().splitlines()[-1].startswith("error: ")
+        for fragment in fragments:
+            assert fragment in result.err, (fragment, result.err)
+
+    return check

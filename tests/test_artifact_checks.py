@@ -136,7 +136,6 @@ def test_mangled_vocabularies_are_one_clear_error(bilstm, content):
     lambda c: c.update(training=None),
     lambda c: c.update(augment=[1]),
     lambda c: c.update(best_epoch="2"),
-    lambda c: c["training"].update(no_such_setting=1),
     lambda c: c["training"].update(epochs="many"),
     lambda c: c["model"]["params"].update(no_such_param=1),
     lambda c: c.update(format_version="1"),

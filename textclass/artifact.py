@@ -38,7 +38,7 @@ import threading
 from pathlib import Path
 from typing import Iterator
 
-from safetensors.torch import load_model, save_model
+from safetensors.torch import load_file, save_model
 
 from .errors import ArtifactError
 from .io import write_json
@@ -46,7 +46,8 @@ from .io import write_json
 log = logging.getLogger("textclass")
 
 FORMAT = "textclass-run"
-FORMAT_VERSION = 1
+# 2: the ngram encoder keeps its naive-Bayes weights in its own file, no longer in model.safetensors.
+FORMAT_VERSION = 2
 MANIFEST = "textclass-run.json"
 MANIFEST_VERSION = 1
 REQUIRED = ("config.json", "labels.json", "model.safetensors")
@@ -246,8 +247,7 @@ def save_run(directory, *, config: dict, labels: list[str], encoder, model, extr
                                                  "manifest": MANIFEST, **config})
             write_json(staging / "labels.json", labels)
             encoder.save(staging)
-            if hasattr(model, "save_files"):  # e.g. a transformer's architecture config, to rebuild it offline
-                model.save_files(staging)
+            model.save_files(staging)  # e.g. a transformer's architecture config, to rebuild it offline
             save_model(model, str(staging / "model.safetensors"))
             os.chmod(staging / "model.safetensors", 0o644)  # safetensors makes a private file; runs are shared
             for name, obj in (extra_json or {}).items():
@@ -439,10 +439,13 @@ def _inside(name: str) -> bool:
 
 
 def load_weights(model, directory: Path) -> None:
+    """The run's weights into ``model``, through the family's ``upgrade_state_dict`` for runs saved earlier."""
+    path = directory / "model.safetensors"
     try:
-        missing, unexpected = load_model(model, str(directory / "model.safetensors"), strict=False)
-    except Exception as exc:  # safetensors raises several types for corrupt or mismatched files
-        raise ArtifactError(f"{directory}/model.safetensors: cannot load weights: {exc}") from None
+        state = model.upgrade_state_dict(load_file(str(path)))
+        missing, unexpected = model.load_state_dict(state, strict=False)
+    except Exception as exc:  # safetensors and torch raise several types for corrupt or mismatched files
+        raise ArtifactError(f"{path}: cannot load weights: {exc}") from None
     if missing or unexpected:
-        raise ArtifactError(f"{directory}/model.safetensors does not match the configured model "
+        raise ArtifactError(f"{path} does not match the configured model "
                             f"(missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]})")

@@ -14,12 +14,13 @@ import torch
 from safetensors import safe_open
 from safetensors.numpy import load_file
 
-from .errors import ArtifactError, TextclassError
+from .errors import ArtifactError
 
 # safetensors' names for torch dtypes, as its header spells them
 _DTYPE_NAMES = {torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16",
                 torch.int64: "I64", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8", torch.uint8: "U8",
                 torch.bool: "BOOL"}
+_DTYPES = {name: dtype for dtype, name in _DTYPE_NAMES.items()}
 # The n-gram encoder allocates a 4-byte row index per bucket at load; 2**32 buckets (16 GiB) is beyond any
 # run trained in practice (fitting counts buckets in an 8-byte array of that size).
 MAX_NUM_BUCKETS = 2**32
@@ -69,11 +70,21 @@ def build_model(build: Callable[[], torch.nn.Module], weights: Path) -> torch.nn
     try:
         with torch.device("meta"):
             skeleton = build()
-    except TextclassError:
+    except ArtifactError:
         raise
-    except Exception as exc:  # the model's own checks on bad settings: TypeError, ValueError, RuntimeError ...
+    except Exception as exc:  # the model's own checks on bad settings (ConfigError, TypeError, RuntimeError ...)
         raise ArtifactError(f"{config}: the model cannot be built from its settings: {exc}") from None
-    problems = _mismatches(skeleton, header)
+    # Runs saved by earlier versions of a family hold what its upgrade_state_dict turns into today's weights.
+    stored = {name: torch.empty(shape, dtype=_DTYPES[dtype], device="meta") for name, (dtype, shape) in header.items()
+              if dtype in _DTYPES}
+    unknown = sorted(set(header) - set(stored))
+    if unknown:
+        raise ArtifactError(f"{weights}: tensor {unknown[0]} has dtype {header[unknown[0]][0]}, which no model uses")
+    try:
+        upgraded = skeleton.upgrade_state_dict(stored)
+    except Exception as exc:  # an upgrade meeting tensors it does not expect
+        raise ArtifactError(f"{weights}: weights of an unexpected layout ({exc})") from None
+    problems = _mismatches(skeleton, {name: (_DTYPE_NAMES[t.dtype], tuple(t.shape)) for name, t in upgraded.items()})
     if problems:
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
         raise ArtifactError(f"{weights} does not fit the model {config} describes: {'; '.join(problems[:3])}{more}")
@@ -104,17 +115,30 @@ def _mismatches(model: torch.nn.Module, header: dict) -> list[str]:
     return problems
 
 
-def ngram_buckets(path: Path, num_buckets) -> np.ndarray:
-    """The n-gram encoder's kept bucket ids, checked against ``num_buckets`` before it sizes anything by it."""
+def ngram_features(path: Path, num_buckets) -> dict[str, np.ndarray]:
+    """The n-gram encoder's file: kept bucket ids (and naive-Bayes weights, one per bucket), checked against
+    ``num_buckets`` before the encoder sizes anything by it."""
     if isinstance(num_buckets, bool) or not isinstance(num_buckets, int) or not 1 <= num_buckets <= MAX_NUM_BUCKETS:
         raise ArtifactError(f"{path.parent}/config.json: num_buckets must be an integer from 1 to 2**32, "
                             f"got {num_buckets!r}")
     header = read_header(path)
     dtype, shape = header.get("buckets", (None, ()))
-    if set(header) != {"buckets"} or dtype != "I64" or len(shape) != 1 or shape[0] > num_buckets:
-        raise ArtifactError(f"{path}: expected one 1-d int64 tensor 'buckets' of at most num_buckets "
-                            f"({num_buckets}) entries")
-    buckets = load_file(str(path))["buckets"]
+    if (not {"buckets"} <= set(header) <= {"buckets", "feature_weights"} or dtype != "I64" or len(shape) != 1
+            or shape[0] > num_buckets):
+        raise ArtifactError(f"{path}: expected a 1-d int64 tensor 'buckets' of at most num_buckets ({num_buckets}) "
+                            "entries, and optionally its 'feature_weights'")
+    if "feature_weights" in header and header["feature_weights"] != ("F32", shape):
+        raise ArtifactError(f"{path}: 'feature_weights' must be float32 with one entry per bucket")
+    arrays = load_file(str(path))
+    buckets = arrays["buckets"]
     if len(buckets) and (buckets[0] < 0 or buckets[-1] >= num_buckets or np.any(np.diff(buckets) <= 0)):
         raise ArtifactError(f"{path}: the bucket ids are not increasing numbers below num_buckets ({num_buckets})")
-    return buckets
+    return arrays
+
+
+def read_tensor(path: Path, name: str, dtype: str, shape: tuple[int, ...]) -> np.ndarray:
+    """Tensor ``name`` of a safetensors file, once its header says it has this dtype and shape."""
+    if read_header(path).get(name) != (dtype, shape):
+        raise ArtifactError(f"{path}: expected a {dtype} tensor {name!r} of shape {list(shape)}")
+    with safe_open(str(path), framework="numpy") as tensors:
+        return tensors.get_tensor(name)

@@ -19,14 +19,17 @@ from .batching import EncodedSplit, iterate_batches
 from .data import TextDataset, stratified_split
 from .errors import ArtifactError, ConfigError, DataError
 from .evaluation import classification_report
-from .models import MODELS, model_hyperparameters
+from .models import DEFAULT_MODEL, MODELS, model_hyperparameters
+from .models.base import TextModel, TokenAttention
 from .registry import constructor_defaults
 from .text import ENCODERS, build_encoder, load_encoder
-from .training import TrainingConfig, predict_logits, resolve_device, train_model
+from .text.base import Encoder
+from .training import OPTIONS, TrainingConfig, check_option, predict_logits, resolve_device, train_model
 
 log = logging.getLogger("textclass")
 
-TRAINING_KEYS = tuple(TrainingConfig.__dataclass_fields__)
+# Texts per forward pass at prediction: no gradients are kept, so batches can be larger than in training.
+PREDICT_BATCH_SIZE = 256
 
 
 def _as_dataset(data, what: str) -> TextDataset:
@@ -54,32 +57,30 @@ class TextClassifier:
     >>> clf = TextClassifier(model="bilstm", epochs=1, hidden_dim=64)
     >>> clf.fit(train_pairs).predict(["what a film!"])
 
-    Training settings left at ``None`` take the model family's defaults (the tutorial's for ``bilstm``:
-    5 epochs, batch 64, Adam at 1e-3, gradients clipped at 1.0).
-    ``params`` are the model's hyperparameters and its encoder's settings (``hidden_dim``,
-    ``max_len``, ``tokenizer``, ``vocab_size`` ...): ``TextClassifier.hyperparameters("bilstm")`` lists them.
+    Keywords are of two kinds, told apart by name:
+    - training options, every field of ``textclass.training.TrainingConfig`` (``epochs``, ``batch_size``, ``lr``,
+      ``lr_schedule``, ``patience``, ``monitor``, ``valid_fraction``, ``seed``, ``device`` ...); left unset (or
+      None) they take the model family's ``training_defaults``, else TrainingConfig's own defaults;
+    - the model's hyperparameters and its encoder's settings (``hidden_dim``, ``max_len``, ``tokenizer``,
+      ``vocab_size`` ...): ``TextClassifier.hyperparameters("bilstm")`` lists them.
     ``augment`` (off by default) adds variants of the training texts, never of validation or test ones:
     ``{"method": "eda", "copies": 2, "alpha": 0.1, "vectors": "imdb.vec"}``, or an augmenter object such as
     ``BackTranslation(translate)``, which config.json records by description only (see textclass.augment).
+    ``get_params``/``set_params`` follow scikit-learn, so ``TextClassifier(**clf.get_params())`` is a clone.
     """
 
-    def __init__(self, model: str = "ngram", *, epochs: int | None = None, batch_size: int | None = None,
-                 lr: float | None = None, weight_decay: float | None = None, clip_grad_norm: float | None = None,
-                 lr_schedule: str | None = None, warmup_steps: int | None = None, warmup_ratio: float | None = None,
-                 grad_accum_steps: int | None = None, patience: int | None = None,
-                 monitor: str | None = None, length_bucketing: bool | None = None, valid_fraction: float = 0.1,
-                 seed: int = 0, device: str = "auto", progress: bool = True, augment=None, **params):
+    def __init__(self, model: str = DEFAULT_MODEL, *, augment=None, **settings):
         self.model = model
-        self.epochs, self.batch_size, self.lr, self.weight_decay = epochs, batch_size, lr, weight_decay
-        self.clip_grad_norm, self.lr_schedule, self.warmup_steps = clip_grad_norm, lr_schedule, warmup_steps
-        self.warmup_ratio, self.grad_accum_steps = warmup_ratio, grad_accum_steps
-        self.patience, self.monitor, self.valid_fraction = patience, monitor, valid_fraction
-        self.seed, self.device, self.progress, self.length_bucketing = seed, device, progress, length_bucketing
-        self.params = params
         self.augment = augment
-        self._split_params()  # fail at construction on an unknown model or parameter, not after reading data
-        self.training_config()
-        resolve_augmentation(augment)
+        self.options: dict = {}  # training options given explicitly; the rest come from the model's defaults
+        self.params: dict = {}  # the model's and its encoder's hyperparameters
+        self.set_params(**settings)
+        # Learned by fit (or read by load); None until then.
+        self.labels_: list[str] | None = None
+        self.encoder_: Encoder | None = None
+        self.model_: TextModel | None = None
+        self.history_: list[dict] = []
+        self.best_epoch_: int | None = None
 
     # -- configuration --------------------------------------------------------------------------------
     @staticmethod
@@ -89,13 +90,37 @@ class TextClassifier:
         encoder_cls = ENCODERS.get(cls.encoder["name"])
         return {**constructor_defaults(encoder_cls), **cls.encoder.get("params", {}), **model_hyperparameters(model)}
 
+    def get_params(self, deep: bool = True) -> dict:
+        """Every setting as given (training options left unset are None), in scikit-learn's form."""
+        return {"model": self.model, "augment": self.augment,
+                **{name: self.options.get(name) for name in OPTIONS}, **self.params}
+
+    def set_params(self, **settings) -> "TextClassifier":
+        """Change settings; checked at once, so a wrong name or value fails here rather than after reading data."""
+        if "model" in settings:
+            self.model = settings.pop("model")
+        if "augment" in settings:
+            self.augment = settings.pop("augment")
+        options = {**self.options, **{k: v for k, v in settings.items() if k in OPTIONS}}
+        params = {**self.params, **{k: v for k, v in settings.items() if k not in OPTIONS}}
+        # None means "not set": the model family's default applies again.
+        options = {k: v for k, v in options.items() if v is not None}
+        params = {k: v for k, v in params.items() if v is not None}
+        for name, value in options.items():
+            check_option(name, value)
+        self.options, self.params = options, params
+        self._split_params()
+        self.training_config()
+        resolve_augmentation(self.augment)
+        return self
+
     def _split_params(self) -> tuple[dict, dict]:
         cls = MODELS.get(self.model)
         model_keys = model_hyperparameters(self.model)
         encoder_keys = constructor_defaults(ENCODERS.get(cls.encoder["name"]))
         unknown = sorted(set(self.params) - set(model_keys) - set(encoder_keys))
         if unknown:
-            known = ", ".join(sorted(set(model_keys) | set(encoder_keys)))
+            known = ", ".join(sorted(set(model_keys) | set(encoder_keys) | set(OPTIONS)))
             raise ConfigError(f"model {self.model!r} has no parameter {', '.join(unknown)}; it accepts: {known}")
         # Every hyperparameter is resolved and stored, so a run does not depend on later default changes.
         model_params = {**model_keys, **{k: v for k, v in self.params.items() if k in model_keys}}
@@ -104,13 +129,19 @@ class TextClassifier:
         return model_params, {"name": cls.encoder["name"], "params": encoder_params}
 
     def training_config(self) -> TrainingConfig:
-        """Explicit arguments, else the model family's own defaults (``training_defaults``), else the loop's."""
-        chosen = {k: getattr(self, k) for k in TRAINING_KEYS if getattr(self, k) is not None}
-        return TrainingConfig(**{**getattr(MODELS.get(self.model), "training_defaults", {}), **chosen})
+        """Explicit options, else the model family's own defaults, else TrainingConfig's."""
+        return TrainingConfig(**{**MODELS.get(self.model).training_defaults, **self.options})
 
-    def get_params(self) -> dict:
-        return {"model": self.model, **{k: getattr(self, k) for k in TRAINING_KEYS},
-                "valid_fraction": self.valid_fraction, "augment": self.augment, **self.params}
+    def _build_model(self, model_params: dict, run_dir: Path | None = None) -> TextModel:
+        """The one path from configuration to model, for ``fit`` and ``load`` alike (``run_dir`` when loading)."""
+        cls = MODELS.get(self.model)
+        args = {"num_classes": len(self.labels_), **self.encoder_.model_args(), **model_params}
+        if run_dir is not None:
+            args.update(cls.run_args(run_dir))
+        try:
+            return cls(**args)
+        except (ValueError, TypeError) as exc:  # torch's own checks: hidden_dim 0, dropout 1.5 ...
+            raise ConfigError(f"model {MODELS.canonical(self.model)!r} rejects its settings: {exc}") from exc
 
     # -- fitting ------------------------------------------------------------------------------------
     def fit(self, train, valid=None) -> "TextClassifier":
@@ -118,45 +149,41 @@ class TextClassifier:
 
         Without ``valid``, a stratified ``valid_fraction`` of train is held out (seeded) to choose the epoch.
         """
+        cfg = self.training_config()
         train = _as_dataset(train, "training data")
         _require_labeled(train, "training")
-        if valid is None and self.valid_fraction > 0:
-            train, valid = stratified_split(train, self.valid_fraction, self.seed)
+        if valid is None and cfg.valid_fraction > 0:
+            train, valid = stratified_split(train, cfg.valid_fraction, cfg.seed)
             if len(valid) == 0:  # every label has a single example: nothing can be held out
                 log.warning("validation: no label has two examples, so none is held out; training without "
                             "validation (the last epoch is kept)")
                 valid = None
             else:
                 log.info("validation: held out %d of %d training texts (stratified, seed %d)",
-                         len(valid), len(train) + len(valid), self.seed)
+                         len(valid), len(train) + len(valid), cfg.seed)
         elif valid is not None:
             valid = _as_dataset(valid, "validation data")
             _require_labeled(valid, "validation")
         augmentation = resolve_augmentation(self.augment)
         if augmentation is not None:  # after the hold-out: validation and test scores stay on real texts
-            train = augmentation.apply(train, self.seed)
+            train = augmentation.apply(train, cfg.seed)
         self.labels_ = sorted(set(train.labels))
         if len(self.labels_) < 2:
             raise DataError(f"training data has a single label ({self.labels_[0]!r}); need at least two classes",
                             path=train.origin)
         model_params, encoder_config = self._split_params()
-        torch.manual_seed(self.seed)
-        train_split_labels = self._encode_labels(train)
+        torch.manual_seed(cfg.seed)
         # Encoders may learn from labels (naive-Bayes feature weights); they only ever see the training split.
-        self.encoder_ = build_encoder(encoder_config).fit(train.texts, train_split_labels)
-        train_split = self._encode(train, "train")
+        self.encoder_ = build_encoder(encoder_config)
+        train_labels = self._encode_labels(train)
+        train_split = EncodedSplit(self.encoder_.fit_encode(train.texts, train_labels), train_labels)
         valid_split = self._encode(valid, "valid") if valid is not None else None
-        try:
-            self.model_ = MODELS.get(self.model)(num_classes=len(self.labels_), **self.encoder_.model_args(),
-                                                 **model_params)
-        except (ValueError, TypeError) as exc:  # torch's own checks: hidden_dim 0, dropout 1.5 ...
-            raise ConfigError(f"model {MODELS.canonical(self.model)!r} rejects its settings: {exc}") from exc
+        self.model_ = self._build_model(model_params)
         # Pretrained vectors are read here only; a saved run carries the resulting weights.
-        if hasattr(self.model_, "init_embeddings"):
-            self.model_.init_embeddings(self.encoder_.vocab)
+        self.model_.init_embeddings(self.encoder_)
         log.info("model %s: %s parameters", MODELS.canonical(self.model),
                  f"{sum(p.numel() for p in self.model_.parameters()):,}")
-        result = train_model(self.model_, train_split, valid_split, self.training_config(), pad_id=self._pad_id())
+        result = train_model(self.model_, train_split, valid_split, cfg, pad_id=self._pad_id())
         self.history_, self.best_epoch_ = result.history, result.best_epoch
         self.model_.to("cpu").eval()  # predictions start on CPU; fit's device is a training choice
         return self
@@ -179,7 +206,7 @@ class TextClassifier:
 
     # -- inference ------------------------------------------------------------------------------------
     def _check_fitted(self):
-        if not hasattr(self, "model_"):
+        if self.model_ is None:
             raise RuntimeError("this TextClassifier is not fitted: call fit() or TextClassifier.load()")
 
     def _logits(self, data: TextDataset | Sequence[str], batch_size: int | None, device: str | None) -> np.ndarray:
@@ -192,7 +219,7 @@ class TextClassifier:
         target = resolve_device(device or "cpu")
         self.model_.to(target)
         try:
-            return predict_logits(self.model_, split, batch_size or self.training_config().batch_size * 4, pad_id=self._pad_id(),
+            return predict_logits(self.model_, split, batch_size or PREDICT_BATCH_SIZE, pad_id=self._pad_id(),
                                   device=target)
         finally:
             self.model_.to("cpu")
@@ -213,7 +240,7 @@ class TextClassifier:
         ``max_len`` tokens as in prediction. Only attention models (``bilstm_attn``) can explain.
         """
         self._check_fitted()
-        if not hasattr(self.model_, "attention_weights"):
+        if not isinstance(self.model_, TokenAttention):
             raise ConfigError(f"model {self.model!r} has no attention weights to explain with; use bilstm_attn")
         split = self._encode(TextDataset(_check_texts(texts)), "texts")
         itos, explained = self.encoder_.vocab.itos, [None] * len(split)
@@ -245,7 +272,7 @@ class TextClassifier:
             "task": "single_label",
             "model": {"name": MODELS.canonical(self.model), "params": model_params},
             "encoder": self.encoder_.config(),
-            "training": {**self.training_config().to_dict(), "valid_fraction": self.valid_fraction},
+            "training": self.training_config().to_dict(),
             "best_epoch": self.best_epoch_,
             "augment": None if self.augment is None else resolve_augmentation(self.augment).record(),
         }
@@ -265,19 +292,21 @@ class TextClassifier:
         directory, config, labels = artifact.read_run(directory)
         training = dict(config["training"])
         # A setting both parts take (a transformer's ``pretrained``) was saved in both, with one value.
+        unknown = sorted(set(training) - set(OPTIONS))
+        if unknown:
+            log.warning("%s/config.json: ignoring training settings this version does not know: %s",
+                        directory, ", ".join(unknown))
+        options = {k: v for k, v in training.items() if k in OPTIONS}
         try:
-            clf = cls(config["model"]["name"], **training, **{**config["model"]["params"], **_encoder_overrides(config)})
+            clf = cls(config["model"]["name"], **options, **{**config["model"]["params"], **_encoder_overrides(config)})
         except (ConfigError, TypeError, ValueError) as exc:
             raise ArtifactError(f"{directory / 'config.json'}: settings not accepted: {exc}") from None
         clf.augment = _recreatable_augment(config.get("augment"))
         clf.labels_ = labels
         clf.encoder_ = load_encoder(directory, config["encoder"])
-        model_cls = MODELS.get(config["model"]["name"])
-        # A model whose architecture came from outside (a pretrained folder) rebuilds it from the run's files.
-        build = getattr(model_cls, "from_run_dir", None)
-        args = dict(num_classes=len(labels), **clf.encoder_.model_args(), **config["model"]["params"])
-        clf.model_ = artifact_checks.build_model(
-            (lambda: build(directory, **args)) if build else (lambda: model_cls(**args)), directory / "model.safetensors")
+        # Checked against the weights' header on the meta device first: nothing is allocated from bad sizes.
+        clf.model_ = artifact_checks.build_model(lambda: clf._build_model(config["model"]["params"], run_dir=directory),
+                                                 directory / "model.safetensors")
         artifact.load_weights(clf.model_, directory)
         clf.model_.eval()
         clf.history_ = artifact.read_json(directory / "history.json") if (directory / "history.json").exists() else []

@@ -14,8 +14,9 @@ T = TypeVar("T")
 
 
 class Registry(Generic[T]):
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, base: type | None = None):
         self.kind = kind
+        self.base = base  # registered classes must derive from it: the contract is written, not hoped for
         self._entries: dict[str, T] = {}
         self._aliases: dict[str, str] = {}
 
@@ -23,6 +24,9 @@ class Registry(Generic[T]):
         def add(obj: T) -> T:
             if name in self._entries or name in self._aliases:
                 raise ValueError(f"{self.kind} {name!r} registered twice")
+            if self.base is not None and not (isinstance(obj, type) and issubclass(obj, self.base)):
+                raise TypeError(f"{self.kind} {name!r} must be a subclass of {self.base.__name__}")
+            obj.registry_name = name
             self._entries[name] = obj
             for alias in aliases:
                 self._aliases[alias] = name

@@ -9,6 +9,7 @@ from textclass.cli.main import build_parser, main
 from textclass.cli.train import _augment_setting
 from textclass.data import stratified_split
 from textclass.errors import ConfigError
+from textclass.text import VocabEncoder
 
 TINY = dict(model="bilstm", epochs=1, embedding_dim=8, hidden_dim=8, num_layers=1, min_freq=1, progress=False)
 EDA_SETTING = {"method": "eda", "copies": 2, "alpha": 0.3}
@@ -32,13 +33,13 @@ def toy(n: int, seed: int) -> TextDataset:
 def encoded_sizes(monkeypatch):
     """Spy on the one place every split is encoded: {split name: number of texts}."""
     sizes = {}
-    original = TextClassifier._encode
+    original = VocabEncoder.encode
 
-    def spy(self, data, name):
-        sizes[name] = len(data)
-        return original(self, data, name)
+    def spy(self, texts, name="texts"):
+        sizes[name] = len(texts)
+        return original(self, texts, name)
 
-    monkeypatch.setattr(TextClassifier, "_encode", spy)
+    monkeypatch.setattr(VocabEncoder, "encode", spy)
     return sizes
 
 
@@ -116,3 +117,12 @@ def test_cli_run_records_the_setting(tmp_path):
                  "--augment-copies", "2"]) == 0
     recorded = json.loads((out / "config.json").read_text())["augment"]
     assert recorded["method"] == "eda" and recorded["copies"] == 2 and recorded["alpha"] == 0.1
+
+
+def test_an_object_that_is_not_an_augmenter_is_refused():
+    class DuckTyped:
+        def generate(self, texts, copies, rng):
+            return [list(texts)] * copies
+
+    with pytest.raises(ConfigError, match="Augmenter"):
+        TextClassifier(augment=DuckTyped())

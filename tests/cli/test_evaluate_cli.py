@@ -10,14 +10,6 @@ def run(cli_run):
     return cli_run[0]
 
 
-def assert_clean_failure(result, *fragments):
-    assert result.code != 0
-    assert "Traceback" not in result.err
-    assert result.err.strip().splitlines()[-1].startswith("error: ")
-    for fragment in fragments:
-        assert fragment in result.err, (fragment, result.err)
-
-
 def test_evaluate_reprints_the_training_report(cli, run, topic_files, tmp_path):
     out = tmp_path / "m.json"
     result = cli("evaluate", run, "--test", topic_files["test_csv"], "--text-column", "body", "--label-column",
@@ -51,21 +43,21 @@ def test_limit_samples_the_test_split(cli, run, topic_files, tmp_path):
     assert [s["support"] for s in report["per_class"].values()] == [4, 4, 4]  # stratified
 
 
-def test_unseen_label(cli, run, writers, tmp_path):
+def test_unseen_label(cli, run, writers, tmp_path, assert_clean_failure):
     test = writers.csv(tmp_path / "t.csv", ["text", "label"], [("goal", "sports"), ("sun", "weather")])
     assert_clean_failure(cli("evaluate", run, "--test", test), "'weather'", "t.csv")
 
 
-def test_unlabeled_test_file(cli, run, writers, tmp_path):
+def test_unlabeled_test_file(cli, run, writers, tmp_path, assert_clean_failure):
     test = writers.csv(tmp_path / "t.csv", ["text", "id"], [("goal", 1), ("sun", 2)])
     assert_clean_failure(cli("evaluate", run, "--test", test), "t.csv")
 
 
-def test_no_data_given(cli, run):
+def test_no_data_given(cli, run, assert_clean_failure):
     assert_clean_failure(cli("evaluate", run), "--test")
 
 
-def test_missing_run(cli, tmp_path, topic_files):
+def test_missing_run(cli, tmp_path, topic_files, assert_clean_failure):
     assert_clean_failure(cli("evaluate", tmp_path / "nothing", "--test", topic_files["test_csv"]),
                          "no such run directory")
 
@@ -86,7 +78,7 @@ def test_output_folder_is_created(cli, run, topic_files, tmp_path):
     assert json.loads(out.read_text())["labels"] == ["cooking", "finance", "sports"]
 
 
-def test_unwritable_output_is_a_clean_error(cli, run, topic_files, tmp_path):
+def test_unwritable_output_is_a_clean_error(cli, run, topic_files, tmp_path, assert_clean_failure):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     result = cli("evaluate", run, "--test", topic_files["test_csv"], "--text-column", "body", "--label-column",

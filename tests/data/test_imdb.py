@@ -72,7 +72,7 @@ def test_archive_is_prepared_once_then_not_needed(dirs):
     manifest = json.loads((cache / "imdb" / "manifest.json").read_text())
     assert manifest["counts"] == {"train": 5, "test": 2, "unsup": 2}
     assert manifest["source"] == str(archive)
-    assert manifest["format_version"] == imdb.FORMAT_VERSION
+    assert manifest["format_version"] == imdb.CACHE.format_version
     first_row = json.loads((cache / "imdb" / "train.jsonl").read_text().splitlines()[0])
     assert first_row == {"label": "neg", "id": 1, "rating": 2, "text": "Too long."}
     archive.unlink()
@@ -100,10 +100,10 @@ def test_download_when_nothing_is_present_checks_md5(dirs, tmp_path, monkeypatch
     remote = build_archive(tmp_path / "remote.tar.gz")
     monkeypatch.setattr(imdb, "URL", remote.as_uri())
     monkeypatch.setattr(imdb, "MD5", hashlib.md5(remote.read_bytes()).hexdigest())
-    assert "not present" in list_sources()[0]["location"]
+    assert "not present" in {s["name"]: s for s in list_sources()}["imdb"]["location"]
     check_fake_splits()
     assert (cache / imdb.ARCHIVE_NAME).read_bytes() == remote.read_bytes()
-    assert list_sources()[0]["location"] == f"prepared in {cache / 'imdb'}"
+    assert {s["name"]: s for s in list_sources()}["imdb"]["location"] == f"prepared in {cache / 'imdb'}"
 
 
 def test_download_with_wrong_md5_keeps_nothing(dirs, tmp_path, monkeypatch):
@@ -134,7 +134,7 @@ def test_missing_split_in_a_partial_folder(dirs):
 def test_status_names_the_archive(dirs):
     data, _ = dirs
     archive = build_archive(data / imdb.ARCHIVE_NAME)
-    assert list_sources()[0]["location"] == f"archive {archive}; prepared on first load"
+    assert {s["name"]: s for s in list_sources()}["imdb"]["location"] == f"archive {archive}; prepared on first load"
 
 
 @pytest.mark.e2e

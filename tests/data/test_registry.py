@@ -1,18 +1,17 @@
 import pytest
 
-from textclass.data import TextDataset, list_sources, load_source, register_source
-from textclass.data import registry
+from textclass.data import SOURCES, DataSource, TextDataset, list_sources, load_source, register_source
 from textclass.errors import ConfigError
 
 
 @pytest.fixture
 def isolated_registry(monkeypatch):
-    monkeypatch.setattr(registry, "_SOURCES", dict(registry._SOURCES))
+    monkeypatch.setattr(SOURCES, "_entries", dict(SOURCES._entries))
 
 
 def define_toy_source():
     @register_source("toy")
-    class Toy:
+    class Toy(DataSource):
         splits = ("train", "test")
         description = "two rows"
 
@@ -37,7 +36,7 @@ def test_unknown_split_lists_the_source_splits():
 
 def test_registered_source_loads_and_is_listed(isolated_registry, tmp_path):
     toy = define_toy_source()
-    assert toy.name == "toy"
+    assert toy.registry_name == "toy"
     ds = load_source("toy", "test", data_dir=tmp_path)
     assert ds.texts == ["test text", str(tmp_path)]
     listed = {entry["name"]: entry for entry in list_sources(tmp_path)}
@@ -56,5 +55,16 @@ def test_registering_a_name_twice_or_an_incomplete_class_fails(isolated_registry
     define_toy_source()
     with pytest.raises(ValueError, match="'toy'"):
         define_toy_source()
-    with pytest.raises(TypeError, match="load, status"):
+    with pytest.raises(TypeError, match="subclass of DataSource"):
         register_source("half")(type("Half", (), {"splits": ("train",), "description": "x"}))
+
+
+def test_banking77_is_built_in_and_read_from_the_data_directory(tmp_path):
+    folder = tmp_path / "banking77"
+    folder.mkdir()
+    (folder / "train.csv").write_text('text,category\n"lost card, help",card_lost\nrate?,exchange_rate\n')
+    (folder / "test.csv").write_text("text,category\nwhere is my card,card_arrival\n")
+    train = load_source("banking77", "train", data_dir=tmp_path)
+    assert train.texts == ["lost card, help", "rate?"] and train.labels == ["card_lost", "exchange_rate"]
+    listed = {entry["name"]: entry for entry in list_sources(tmp_path)}
+    assert listed["banking77"]["location"] == f"in {folder}"

@@ -8,6 +8,7 @@ import torch
 from textclass.classifier import TextClassifier
 from textclass.errors import ConfigError
 from textclass.models.cnn import CNNClassifier
+from textclass.text import VocabEncoder
 from textclass.text.vocabulary import Vocabulary
 
 DIM = 8
@@ -73,7 +74,9 @@ def test_missing_rows_start_at_the_found_vectors_scale(vectors_file):
     path, _ = vectors_file
     torch.manual_seed(0)
     model = CNNClassifier(vocab_size=400, num_classes=2, embedding_dim=DIM, embeddings=str(path))
-    model.init_embeddings(Vocabulary(["<pad>", "<unk>", "good", "bad"] + [f"x{i}" for i in range(396)]))
+    encoder = VocabEncoder()
+    encoder.vocab = Vocabulary(["<pad>", "<unk>", "good", "bad"] + [f"x{i}" for i in range(396)])
+    model.init_embeddings(encoder)
     random_rows = model.embedding.weight.detach()[4:]
     assert random_rows.mean().item() == pytest.approx(3.0, abs=0.05)
     assert random_rows.std().item() < 0.1
@@ -91,7 +94,7 @@ def test_saved_run_does_not_need_the_vectors_file(vectors_file, tmp_path):
 
 def test_dimension_mismatch_says_which_flag_to_add(vectors_file):
     path, _ = vectors_file
-    with pytest.raises(ConfigError, match="vectors are 8-d but embedding_dim is 16: add --embedding-dim 8"):
+    with pytest.raises(ConfigError, match="vectors are 8-d but embedding_dim is 16: set embedding_dim=8"):
         TextClassifier("cnn", embeddings=str(path), embedding_dim=16, progress=False).fit(task())
 
 

@@ -101,7 +101,7 @@ def test_results_do_not_depend_on_the_thread_count_which_is_restored(monkeypatch
     probabilities = []
     try:
         for threads in (1, 2):
-            monkeypatch.setattr(NgramClassifier, "intra_op_threads", threads)
+            monkeypatch.setattr(NgramClassifier, "intra_op_threads", lambda self, n=threads: n)
             clf = TextClassifier("ngram", **FAST).fit(sentiment_task(300, 5))
             assert torch.get_num_threads() == 2
             probabilities.append(clf.predict_proba([text for text, _ in sentiment_task(50, 6)]))

@@ -97,11 +97,12 @@ def test_pretrained_reaches_both_the_model_and_its_encoder():
 def test_cli_flags():
     args = build_parser().parse_args(["train", "--model", "transformer", "--out", "r", "--pretrained", "p",
                                       "--grad-accum-steps", "4", "--warmup-ratio", "0.1", "--head-tokens", "64"])
-    assert (args.hp_pretrained, args.grad_accum_steps, args.warmup_ratio, args.hp_head_tokens) == ("p", 4, 0.1, 64)
+    assert (args.hp_pretrained, args.opt_grad_accum_steps, args.opt_warmup_ratio, args.hp_head_tokens) == \
+        ("p", 4, 0.1, 64)
 
 
 def test_missing_pretrained_is_a_config_error():
-    with pytest.raises(ConfigError, match="--pretrained"):
+    with pytest.raises(ConfigError, match="pretrained="):
         TextClassifier("transformer", progress=False).fit(topic_task(20, 0))
 
 

@@ -78,7 +78,7 @@ def test_save_and_load_need_neither_the_original_folder_nor_pickle(tmp_path):
 
 
 @pytest.mark.parametrize("params, message", [
-    ({}, "--pretrained"),
+    ({}, "pretrained="),
     ({"pretrained": "/nonexistent/model/folder"}, "cannot load"),
     ({"pretrained": MINILM, "max_len": 513}, "max_len"),
     ({"pretrained": MINILM, "max_len": 2}, "max_len"),

@@ -16,7 +16,7 @@ def test_api_trains_on_texts_in_memory(tmp_path):
 
 def test_words_all_below_min_count(tmp_path):
     pytest.importorskip("gensim")
-    with pytest.raises(ConfigError, match="no word occurs 5 times in the 2 texts: lower --min-count"):
+    with pytest.raises(ConfigError, match="no word occurs 5 times in the 2 texts: lower min_count=5"):
         train_vectors(["one two", "three"], tmp_path / "v.txt", workers=1)
 
 

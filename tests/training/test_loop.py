@@ -52,7 +52,7 @@ def scripted_validation(monkeypatch, scores, key="accuracy"):
     """Validation returns the given scores epoch by epoch; the weights at each validation are recorded."""
     snapshots = []
 
-    def fake(model, split, cfg, pad_id, device):
+    def fake(model, split, batch_size, pad_id, device):
         snapshots.append(state(model))
         value = scores[len(snapshots) - 1]
         return {"loss": 1.0, "accuracy": 0.5, "macro_f1": 0.5, key: value}
@@ -100,7 +100,7 @@ def test_kept_weights_reproduce_the_kept_epochs_validation_scores():
     result = train_model(model, TRAIN, VALID, config(epochs=4, lr=0.05))
     best = result.history[result.best_epoch - 1]
     assert best["valid_accuracy"] == max(row["valid_accuracy"] for row in result.history)
-    again = loop.validation_scores(model, VALID, config(), 0, torch.device("cpu"))
+    again = loop.validation_scores(model, VALID, config().batch_size, 0, torch.device("cpu"))
     assert again["accuracy"] == best["valid_accuracy"]
     assert again["loss"] == pytest.approx(best["valid_loss"], abs=1e-6)
 

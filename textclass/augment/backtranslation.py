@@ -23,13 +23,14 @@ import random
 from typing import Callable, Sequence
 
 from ..errors import ConfigError
+from .base import Augmenter
 
 log = logging.getLogger("textclass.augment")
 
 Translate = Callable[[list[str], str], list[str]]
 
 
-class BackTranslation:
+class BackTranslation(Augmenter):
     def __init__(self, translate: Translate, pivot: str | Sequence[str] = "de", source: str = "en",
                  batch_size: int = 32):
         if not callable(translate):

@@ -1,29 +1,24 @@
 """The augmentation interface: add variants of each training text, and the ``augment=`` setting's forms.
 
-An augmenter is any object with ``generate(texts, copies, rng) -> [copies lists of len(texts) texts]``,
-optionally ``fit(texts)`` (called on the training split first) and ``config() -> dict`` (recorded in the
-run's config.json).
+An augmenter derives from ``base.Augmenter``: ``generate(texts, copies, rng)``, and ``fit``/``config`` when it
+needs them.
 """
 from __future__ import annotations
 
 import logging
 import random
 from dataclasses import dataclass
-from typing import Any, Protocol, Sequence
 
 from ..data import TextDataset
 from ..errors import ConfigError
 from ..registry import Registry, constructor_defaults
+from .base import Augmenter
 from .eda import EDA
 
 log = logging.getLogger("textclass.augment")
 
-METHODS: Registry = Registry("augmentation method")
+METHODS: Registry = Registry("augmentation method", base=Augmenter)
 METHODS.register("eda")(EDA)
-
-
-class Augmenter(Protocol):
-    def generate(self, texts: Sequence[str], copies: int, rng: random.Random) -> list[list[str]]: ...
 
 
 def augment(dataset: TextDataset, augmenter: Augmenter, copies: int = 1, seed: int = 0) -> TextDataset:
@@ -34,8 +29,7 @@ def augment(dataset: TextDataset, augmenter: Augmenter, copies: int = 1, seed: i
     """
     if copies < 1:
         raise ConfigError(f"augmentation copies must be at least 1, got {copies}")
-    if hasattr(augmenter, "fit"):
-        augmenter.fit(dataset.texts)
+    augmenter.fit(dataset.texts)
     variants = augmenter.generate(dataset.texts, copies, random.Random(seed))
     texts, labels = list(dataset.texts), None if dataset.labels is None else list(dataset.labels)
     seen = [{text} for text in dataset.texts]
@@ -61,7 +55,7 @@ def augment(dataset: TextDataset, augmenter: Augmenter, copies: int = 1, seed: i
 class Augmentation:
     """The ``augment=`` setting resolved: what makes variants, and how many per text."""
 
-    augmenter: Any
+    augmenter: Augmenter
     copies: int = 1
 
     def apply(self, dataset: TextDataset, seed: int) -> TextDataset:
@@ -69,7 +63,7 @@ class Augmentation:
 
     def record(self) -> dict:
         """JSON for config.json: re-creatable for a named method, a description for a Python object."""
-        settings = self.augmenter.config() if hasattr(self.augmenter, "config") else {}
+        settings = self.augmenter.config()
         name = _name(self.augmenter)
         if name in METHODS:
             return {"method": name, "copies": self.copies, **settings}
@@ -83,16 +77,16 @@ def resolve(spec) -> Augmentation | None:
         return None
     if isinstance(spec, str):
         spec = {"method": spec}
-    if hasattr(spec, "generate"):
+    if isinstance(spec, Augmenter):
         return Augmentation(spec)
     if not isinstance(spec, dict):
         raise ConfigError(f"augment takes a method name, a dict such as {{'method': 'eda', 'copies': 1}} or an "
-                          f"augmenter object, not {type(spec).__name__}")
+                          f"Augmenter (textclass.augment.Augmenter subclass), not {type(spec).__name__}")
     settings = dict(spec)
     method, copies = settings.pop("method", None), settings.pop("copies", 1)
     if not isinstance(copies, int) or copies < 1:
         raise ConfigError(f"augment copies must be an integer >= 1, got {copies!r}")
-    if hasattr(method, "generate"):
+    if isinstance(method, Augmenter):
         if settings:
             raise ConfigError(f"augment settings {sorted(settings)} go to the augmenter's constructor, "
                               f"not next to an augmenter object")

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import ConfigError
+from .base import Augmenter
 from .synonyms import synonym_table
 
 log = logging.getLogger("textclass.augment")
@@ -99,7 +100,7 @@ def random_deletion(words: list[str], p: float, rng: random.Random) -> list[str]
     return kept or [rng.choice(words)]
 
 
-class EDA:
+class EDA(Augmenter):
     """The four EDA operations at rate ``alpha``, with synonyms from ``vectors`` (a .vec/.txt/.bin file).
 
     Without ``vectors`` only swap and deletion run. ``fit`` reads the file once and computes the
@@ -124,7 +125,7 @@ class EDA:
     def fit(self, texts: Sequence[str]) -> "EDA":
         if self.vectors is None:
             if set(self.operations) & set(_NEEDS_SYNONYMS):
-                log.info("EDA: no vectors file given (vectors= / --augment-vectors), so synonym replacement and "
+                log.info("EDA: no vectors file given (vectors=), so synonym replacement and "
                          "insertion are off; only %s run", " and ".join(self.active_operations()))
             self.synonyms = {}
             return self

@@ -6,6 +6,8 @@ import logging
 import sys
 
 from ..models import MODELS
+from ..training import OPTIONS
+from ..training.config import option_type
 
 
 def setup_logging(quiet: bool = False) -> None:
@@ -26,9 +28,8 @@ def add_data_flags(parser: argparse.ArgumentParser, *, training: bool) -> None:
     if training:
         g.add_argument("--train", metavar="FILE", help="training file: .csv .tsv .jsonl, fastText .txt, or a "
                                                        "folder with one subfolder of .txt files per label")
-        g.add_argument("--valid", metavar="FILE", help="validation file (default: a stratified hold-out of train)")
-        g.add_argument("--valid-fraction", type=float, default=0.1, metavar="F",
-                       help="share of train held out for validation when --valid is not given (default 0.1)")
+        g.add_argument("--valid", metavar="FILE", help="validation file (default: a stratified hold-out of train, "
+                                                       "--valid-fraction)")
     g.add_argument("--test", metavar="FILE", help="test file, used only for the final report")
     g.add_argument("--text-column", metavar="NAME", help="column/key holding the text (default: text)")
     g.add_argument("--label-column", metavar="NAME", help="column/key holding the label (default: label, or "
@@ -65,3 +66,39 @@ def add_model_flags(parser: argparse.ArgumentParser) -> None:
 
 def model_params_from(args: argparse.Namespace) -> dict:
     return {k[3:]: v for k, v in vars(args).items() if k.startswith("hp_")}
+
+
+def flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def add_training_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per TrainingConfig field, its help, type and choices read from the field."""
+    g = parser.add_argument_group("training (defaults: the model family's, see `textclass models`)")
+    for name, field in OPTIONS.items():
+        meta, kind = field.metadata, option_type(name)
+        text = f"{meta['help']} ({model_defaults(name)})"
+        if kind is bool:
+            g.add_argument(flag(name), dest=f"opt_{name}", action=argparse.BooleanOptionalAction,
+                           default=argparse.SUPPRESS, help=text)
+        else:
+            g.add_argument(flag(name), dest=f"opt_{name}", type=kind, choices=meta["choices"], default=argparse.SUPPRESS,
+                           metavar=None if meta["choices"] else kind.__name__.upper(), help=text)
+
+
+def training_options_from(args: argparse.Namespace) -> dict:
+    return {k[4:]: v for k, v in vars(args).items() if k.startswith("opt_")}
+
+
+def model_defaults(key: str) -> str:
+    """A training option's default, naming the model families that set their own."""
+
+    def shown(value) -> str:
+        return "none" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+    fallback = OPTIONS[key].default
+    own = [f"{name} {shown(cls.training_defaults[key])}" for name, cls in MODELS.aliases().items()
+           if cls.training_defaults.get(key, fallback) != fallback]
+    if not own:
+        return f"default {shown(fallback)}"
+    return f"default: the model's; {', '.join(own)}, others {shown(fallback)}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..classifier import TextClassifier
+from ..classifier import PREDICT_BATCH_SIZE, TextClassifier
 from ..data.selection import load_splits
 from ..evaluation import format_report, write_metrics
 from .common import add_data_flags
@@ -17,7 +17,7 @@ def add_parser(sub) -> None:
     p.add_argument("run_dir", metavar="RUN", help="run directory written by `textclass train`")
     p.add_argument("--split", default="test", help="split of the built-in source (default test)")
     p.add_argument("--output", metavar="FILE", help="also write the report as JSON here")
-    p.add_argument("--batch-size", type=int, default=256, help="texts per batch (default 256)")
+    p.add_argument("--batch-size", type=int, help=f"texts per batch (default {PREDICT_BATCH_SIZE})")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda, auto")
     p.add_argument("--seed", type=int, default=0, help="seed for --limit sampling (default 0)")
     add_data_flags(p, training=False)

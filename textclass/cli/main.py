@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from ..errors import TextclassError
@@ -26,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except TextclassError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {in_flags(str(exc), _flags(build_parser()))}", file=sys.stderr)
         return 2
     except OSError as exc:  # the system's side: an unwritable --out or --output, a full disk
         print(f"error: {exc}", file=sys.stderr)
@@ -34,6 +35,23 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _flags(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """Every long flag of every command, by the parameter name the library uses for it."""
+    flags = {}
+    for sub in parser._subparsers._group_actions[0].choices.values():
+        for action in sub._actions:
+            for option in action.option_strings:
+                if option.startswith("--"):
+                    flags.setdefault(option[2:].replace("-", "_"), option)
+    return flags
+
+
+def in_flags(message: str, flags: dict[str, str]) -> str:
+    """The library names settings as Python does (``embedding_dim=8``); on the command line say ``--embedding-dim 8``."""
+    return re.sub(r"\b([a-z][a-z0-9_]*)=", lambda m: f"{flags[m.group(1)]} " if m.group(1) in flags else m.group(0),
+                  message)
 
 
 if __name__ == "__main__":

@@ -9,25 +9,8 @@ from ..classifier import TextClassifier
 from ..data.selection import load_splits
 from ..errors import ArtifactError, ConfigError, DataError
 from ..evaluation import format_report
-from ..models import MODELS
-from ..training import SCHEDULES, TrainingConfig
-from .common import add_data_flags, add_model_flags, model_params_from
-
-DEFAULT_MODEL = "ngram"
-
-
-def model_defaults(key: str) -> str:
-    """Help text for a training setting whose default depends on the model, read from the models themselves."""
-
-    def shown(value) -> str:
-        return "none" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
-
-    fallback = TrainingConfig.__dataclass_fields__[key].default
-    own = [f"{name} {shown(cls.training_defaults[key])}" for name, cls in MODELS.aliases().items()
-           if getattr(cls, "training_defaults", {}).get(key, fallback) != fallback]
-    if not own:
-        return f"default {shown(fallback)}"
-    return f"default: the model's; {', '.join(own)}, others {shown(fallback)}"
+from ..models import DEFAULT_MODEL, MODELS
+from .common import add_data_flags, add_model_flags, add_training_flags, model_params_from, training_options_from
 
 
 def add_parser(sub) -> None:
@@ -41,27 +24,7 @@ def add_parser(sub) -> None:
     p.add_argument("--model", default=DEFAULT_MODEL, choices=MODELS.names(),
                    help=f"model family (default {DEFAULT_MODEL})")
     add_data_flags(p, training=True)
-    g = p.add_argument_group("training")
-    g.add_argument("--epochs", type=int, help=f"passes over the training data ({model_defaults('epochs')})")
-    g.add_argument("--batch-size", type=int, help=f"texts per batch ({model_defaults('batch_size')})")
-    g.add_argument("--lr", type=float, help=f"learning rate ({model_defaults('lr')})")
-    g.add_argument("--weight-decay", type=float, help=f"L2 weight decay ({model_defaults('weight_decay')})")
-    g.add_argument("--clip-grad-norm", type=float,
-                   help=f"gradient norm clip, 0 disables ({model_defaults('clip_grad_norm')})")
-    g.add_argument("--lr-schedule", choices=SCHEDULES, help=f"learning-rate schedule ({model_defaults('lr_schedule')})")
-    g.add_argument("--warmup-steps", type=int, help="linear warm-up optimizer steps; overrides --warmup-ratio "
-                                                    "when above 0 (default 0)")
-    g.add_argument("--warmup-ratio", type=float, help="share of all optimizer steps spent warming up "
-                                                      f"({model_defaults('warmup_ratio')})")
-    g.add_argument("--grad-accum-steps", type=int, help="batches accumulated into one optimizer step, for a large "
-                                                        "effective batch in little memory (default 1)")
-    g.add_argument("--patience", type=int, help="stop after this many epochs without validation improvement; "
-                                                 f"0 trains every epoch ({model_defaults('patience')})")
-    g.add_argument("--monitor", choices=("accuracy", "macro_f1", "loss"),
-                   help="validation metric that selects the kept epoch (default accuracy)")
-    g.add_argument("--seed", type=int, default=0, help="seed for splits, sampling, initialisation (default 0)")
-    g.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1 ...")
-    g.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_training_flags(p)
     a = p.add_argument_group("augmentation (adds variants of training texts only; off by default)")
     a.add_argument("--augment", choices=AUGMENT_METHODS.names(),
                    help="eda: synonym replacement, random insertion, swap and deletion (Wei & Zou 2019). "
@@ -89,13 +52,8 @@ def _augment_setting(args: argparse.Namespace) -> dict | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    clf = TextClassifier(args.model, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                         weight_decay=args.weight_decay, clip_grad_norm=args.clip_grad_norm,
-                         lr_schedule=args.lr_schedule, warmup_steps=args.warmup_steps,
-                         warmup_ratio=args.warmup_ratio, grad_accum_steps=args.grad_accum_steps,
-                         patience=args.patience, monitor=args.monitor, valid_fraction=args.valid_fraction,
-                         seed=args.seed, device=args.device, progress=not args.no_progress,
-                         augment=_augment_setting(args), **model_params_from(args))
+    clf = TextClassifier(args.model, augment=_augment_setting(args), **training_options_from(args),
+                         **model_params_from(args))
     # An unusable --out is refused now, not after training; the lock keeps a second training off it meanwhile.
     try:
         with writing(args.out, overwrite=args.overwrite):
@@ -105,14 +63,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _train(clf: TextClassifier, args: argparse.Namespace) -> int:
+    cfg = clf.training_config()
     splits = load_splits(args.data, train=args.train, valid=args.valid, test=args.test, data_dir=args.data_dir,
                          text_column=args.text_column, label_column=args.label_column, skip_empty=args.skip_empty,
-                         limit=args.limit, seed=args.seed)
+                         limit=args.limit, seed=cfg.seed, progress=cfg.progress)
     _check_test_labels(splits)
     clf.fit(splits.train, valid=splits.valid)
     metrics = None
     if splits.test is not None:
-        metrics = clf.evaluate(splits.test, device=args.device)
+        metrics = clf.evaluate(splits.test, device=cfg.device)
         print(format_report(metrics, title=f"Test report ({splits.test.origin})"))
     out = clf.save(args.out, metrics=metrics, overwrite=args.overwrite)
     print(f"\nsaved run to {out}")

@@ -2,13 +2,15 @@
 from textclass.data.dataset import TextDataset
 from textclass.data.files import read_file
 from textclass.data.paths import resolve_data_dir
-from textclass.data.registry import list_sources, load_source, register_source
+from textclass.data.registry import SOURCES, DataSource, list_sources, load_source, register_source
 from textclass.data.splits import stratified_split, stratified_subsample
 
-# Imported for its side effect: registering the built-in source.
-from textclass.data import imdb  # noqa: E402,F401  isort: skip
+# Imported for their side effect: registering the built-in sources.
+from textclass.data import banking77, imdb  # noqa: E402,F401  isort: skip
 
 __all__ = [
+    "DataSource",
+    "SOURCES",
     "TextDataset",
     "read_file",
     "load_source",

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import urllib.request
 from pathlib import Path
 
 from tqdm import tqdm
 
 from textclass.errors import DataError
+from textclass.io import atomic_path
 
 _CHUNK = 1 << 20
 
@@ -26,36 +26,30 @@ def download(url: str, dest: str | Path, sha256: str | None = None, md5: str | N
              progress: bool = True) -> Path:
     """Fetch ``url`` to ``dest``, checking the given checksums, and return ``dest``.
 
-    The bytes go to ``dest.part`` first and are moved into place only once verified, so an interrupted or
-    corrupt download never looks like a finished one.
+    The bytes go to a temporary sibling first and are moved into place only once verified, so an interrupted
+    or corrupt download never looks like a finished one.
     """
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    partial = dest.with_suffix(dest.suffix + ".part")
     expected = {algo: want.lower() for algo, want in (("sha256", sha256), ("md5", md5)) if want}
-    try:
-        actual = _fetch(url, partial, list(expected), progress)
-    except BaseException as err:
-        partial.unlink(missing_ok=True)
-        if isinstance(err, OSError):
+    with atomic_path(dest) as partial:
+        try:
+            actual = _fetch(url, partial, list(expected), progress, name=dest.name)
+        except OSError as err:
             raise DataError(f"could not download {url}: {err}; "
                             f"download it yourself and save it as {dest}", path=dest) from err
-        raise
-    for algo, want in expected.items():
-        if actual[algo] != want:
-            partial.unlink()
-            raise DataError(f"{algo} mismatch for {url}: expected {want}, got {actual[algo]}", path=dest)
-    os.replace(partial, dest)
+        for algo, want in expected.items():
+            if actual[algo] != want:
+                raise DataError(f"{algo} mismatch for {url}: expected {want}, got {actual[algo]}", path=dest)
     return dest
 
 
-def _fetch(url: str, target: Path, algos: list[str], progress: bool) -> dict[str, str]:
+def _fetch(url: str, target: Path, algos: list[str], progress: bool, name: str) -> dict[str, str]:
     """Stream ``url`` into ``target``, hashing on the way so the file is not read a second time."""
     digests = {algo: hashlib.new(algo) for algo in algos}
     with urllib.request.urlopen(url, timeout=60) as response, open(target, "wb") as out:
         size = response.headers.get("Content-Length")
         with tqdm(total=int(size) if size else None, unit="B", unit_scale=True, unit_divisor=1024,
-                  desc=target.name.removesuffix(".part"), disable=not progress) as bar:
+                  desc=name, disable=not progress) as bar:
             while chunk := response.read(_CHUNK):
                 out.write(chunk)
                 for digest in digests.values():

@@ -11,23 +11,22 @@ checksums); otherwise a download, verified against the official md5.
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 import tarfile
 import zlib
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 from tqdm import tqdm
 
+from textclass.data.cache import MANIFEST_NAME, PreparedCache
 from textclass.data.dataset import TextDataset
 from textclass.data.download import download
 from textclass.data.paths import cache_dirs, writable_cache_dir
-from textclass.data.registry import register_source
+from textclass.data.registry import DataSource, register_source
 from textclass.errors import DataError
-from textclass.io import atomic_open
 
 log = logging.getLogger("textclass.data")
 
@@ -35,11 +34,9 @@ URL = "http://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 MD5 = "7c2ac02c03563afcf9b574c7e56c153a"
 ARCHIVE_NAME = "aclImdb_v1.tar.gz"
 FOLDER_NAME = "aclImdb"
-CACHE_NAME = "imdb"
-MANIFEST_NAME = "manifest.json"
-# Bump when the prepared files change shape, so that old caches are rebuilt instead of misread.
-FORMAT_VERSION = 1
 SPLITS = ("train", "test", "unsup")
+# Bump the version when the prepared files change shape, so that old caches are rebuilt instead of misread.
+CACHE = PreparedCache("imdb", format_version=1, splits=SPLITS)
 EXPECTED_COUNTS = {"train": 25000, "test": 25000, "unsup": 50000}
 # (folder under aclImdb/, class folder) -> (our split, label)
 _LAYOUT = {
@@ -61,16 +58,16 @@ class _Review(NamedTuple):
 
 
 @register_source("imdb")
-class Imdb:
+class Imdb(DataSource):
     splits = SPLITS
     description = "IMDB movie reviews, pos/neg sentiment (Maas et al. 2011): 25k train, 25k test, 50k unlabeled"
 
     def load(self, split: str, data_dir: Path, progress: bool = True) -> TextDataset:
-        cache = _find_prepared(data_dir) or _prepare(data_dir, progress)
+        cache = CACHE.find(data_dir) or _prepare(data_dir, progress)
         return _read_split(cache, split)
 
     def status(self, data_dir: Path) -> str:
-        cache = _find_prepared(data_dir)
+        cache = CACHE.find(data_dir)
         if cache is not None:
             return f"prepared in {cache}"
         folder = data_dir / FOLDER_NAME
@@ -82,24 +79,8 @@ class Imdb:
         return f"not present; downloaded from {URL} (about 80 MB) on first load"
 
 
-def _find_prepared(data_dir: Path) -> Path | None:
-    for directory in cache_dirs(data_dir):
-        cache = directory / CACHE_NAME
-        try:
-            manifest = json.loads((cache / MANIFEST_NAME).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if manifest.get("format_version") == FORMAT_VERSION and all(_split_file(cache, s).is_file() for s in SPLITS):
-            return cache
-    return None
-
-
 def _find_archive(data_dir: Path) -> Path | None:
     return next((d / ARCHIVE_NAME for d in cache_dirs(data_dir) if (d / ARCHIVE_NAME).is_file()), None)
-
-
-def _split_file(cache: Path, split: str) -> Path:
-    return cache / f"{split}.jsonl"
 
 
 def _prepare(data_dir: Path, progress: bool) -> Path:
@@ -112,9 +93,7 @@ def _prepare(data_dir: Path, progress: bool) -> Path:
             URL, writable_cache_dir(data_dir) / ARCHIVE_NAME, md5=MD5, progress=progress
         )
         reviews = _scan_archive(source, progress)
-    cache = writable_cache_dir(data_dir) / CACHE_NAME
-    _write_cache(cache, reviews, source)
-    return cache
+    return _write_cache(data_dir, reviews, source)
 
 
 def _scan_archive(archive: Path, progress: bool) -> dict[str, list[_Review]]:
@@ -167,41 +146,26 @@ def _add(reviews: dict[str, list[_Review]], place: tuple, data: bytes, where: st
     reviews[split].append(_Review(label, review_id, rating, text))
 
 
-def _write_cache(cache: Path, reviews: dict[str, list[_Review]], source: Path) -> None:
-    cache.mkdir(parents=True, exist_ok=True)
+def _write_cache(data_dir: Path, reviews: dict[str, list[_Review]], source: Path) -> Path:
     labels = {}
     for split, items in reviews.items():
         # Archive order is whatever the packer produced; sorting makes row order, and every seeded
         # split made from it, identical whichever copy of the data was used.
         items.sort(key=lambda review: (review.label or "", review.id))
-        _write_atomically(_split_file(cache, split),
-                          (json.dumps(review._asdict(), ensure_ascii=False) + "\n" for review in items))
         labels[split] = dict(sorted(Counter(review.label or "(unlabeled)" for review in items).items()))
         log.info("imdb %s: %d reviews %s", split, len(items), labels[split])
         if len(items) != EXPECTED_COUNTS[split]:
             log.warning("imdb %s: expected %d reviews, %s has %d", split, EXPECTED_COUNTS[split], source, len(items))
-    manifest = {
-        "format_version": FORMAT_VERSION,
-        "source": str(source),
-        "counts": {split: len(items) for split, items in reviews.items()},
-        "labels": labels,
-    }
-    # Written last: its presence is what marks the cache as complete.
-    _write_atomically(cache / MANIFEST_NAME, [json.dumps(manifest, indent=2) + "\n"])
-
-
-def _write_atomically(path: Path, chunks: Iterable[str]) -> None:
-    with atomic_open(path) as out:
-        out.writelines(chunks)
+    rows = {split: (review._asdict() for review in items) for split, items in reviews.items()}
+    return CACHE.write(data_dir, rows, {"source": str(source), "labels": labels,
+                                        "counts": {split: len(items) for split, items in reviews.items()}})
 
 
 def _read_split(cache: Path, split: str) -> TextDataset:
     texts, labels = [], []
-    with open(_split_file(cache, split), encoding="utf-8") as stream:
-        for line in stream:
-            review = json.loads(line)
-            texts.append(review["text"])
-            labels.append(review["label"])
+    for review in CACHE.read(cache, split):
+        texts.append(review["text"])
+        labels.append(review["label"])
     if not texts:
         raise DataError(f"no reviews for split {split!r}; the data this cache was prepared from lacks them",
                         path=cache / MANIFEST_NAME)

@@ -1,40 +1,45 @@
-"""Named built-in data sources (``imdb``), so a config or the CLI can ask for data by name.
+"""Named built-in data sources (``imdb``, ``banking77``), so a config or the CLI can ask for data by name.
 
-A source is a class registered with ``@register_source("name")`` that has ``splits`` (a tuple),
-``description``, ``load(split, data_dir, progress) -> TextDataset`` and ``status(data_dir) -> str``, the
-latter saying where the data is or will be put. ``data_dir`` reaches sources already resolved.
+A source derives from ``DataSource`` and is registered with ``@register_source("name")`` in the same kind of
+``Registry`` as models and encoders. ``data_dir`` reaches sources already resolved.
 """
 from __future__ import annotations
 
+import abc
 from pathlib import Path
+from typing import ClassVar
 
 from textclass.data.dataset import TextDataset
 from textclass.data.paths import resolve_data_dir
 from textclass.errors import ConfigError
+from textclass.registry import Registry
 
-_REQUIRED = ("splits", "description", "load", "status")
-_SOURCES: dict[str, type] = {}
+
+class DataSource(abc.ABC):
+    registry_name: ClassVar[str]  # set by the registry
+    splits: ClassVar[tuple[str, ...]]
+    description: ClassVar[str]
+
+    @abc.abstractmethod
+    def load(self, split: str, data_dir: Path, progress: bool = True) -> TextDataset:
+        """One split, fetched and prepared on first use."""
+
+    @abc.abstractmethod
+    def status(self, data_dir: Path) -> str:
+        """Where the data is, or where it will be put."""
+
+
+SOURCES: Registry = Registry("data source", base=DataSource)
 
 
 def register_source(name: str):
-    """Class decorator that makes a data source loadable as ``name``."""
-
-    def register(cls: type) -> type:
-        missing = [attribute for attribute in _REQUIRED if not hasattr(cls, attribute)]
-        if missing:
-            raise TypeError(f"data source {cls.__name__} lacks {', '.join(missing)}")
-        if _SOURCES.get(name, cls) is not cls:
-            raise ValueError(f"two data sources are registered as {name!r}")
-        cls.name = name
-        _SOURCES[name] = cls
-        return cls
-
-    return register
+    """Class decorator that makes a ``DataSource`` loadable as ``name``."""
+    return SOURCES.register(name)
 
 
 def load_source(name: str, split: str, data_dir: str | Path | None = None, progress: bool = True) -> TextDataset:
     """Load one split of a built-in source, fetching and preparing it on first use."""
-    source = _source(name)
+    source = SOURCES.get(name)()
     if split not in source.splits:
         raise ConfigError(f"data source {name!r} has no split {split!r}; its splits are: {', '.join(source.splits)}")
     return source.load(split, resolve_data_dir(data_dir), progress)
@@ -44,18 +49,8 @@ def list_sources(data_dir: str | Path | None = None) -> list[dict]:
     """Each source's name, splits, description and ``location`` (where it is cached, or that it is absent)."""
     directory = resolve_data_dir(data_dir)
     listing = []
-    for name in sorted(_SOURCES):
-        source = _SOURCES[name]()
-        listing.append({
-            "name": name,
-            "splits": tuple(source.splits),
-            "description": source.description,
-            "location": source.status(directory),
-        })
+    for name in SOURCES.names():
+        source = SOURCES.get(name)()
+        listing.append({"name": name, "splits": tuple(source.splits), "description": source.description,
+                        "location": source.status(directory)})
     return listing
-
-
-def _source(name: str):
-    if name not in _SOURCES:
-        raise ConfigError(f"unknown data source {name!r}; known sources: {', '.join(sorted(_SOURCES)) or 'none'}")
-    return _SOURCES[name]()

@@ -20,7 +20,7 @@ class DataSplits:
 def load_splits(data: str | None = None, *, train=None, valid=None, test=None, data_dir=None,
                 text_column: str | None = None, label_column: str | None = None, skip_empty: bool = False,
                 limit: int | None = None, seed: int = 0, need_train: bool = True,
-                test_split: str = "test") -> DataSplits:
+                test_split: str = "test", progress: bool = True) -> DataSplits:
     """Files override a built-in source's splits; ``limit`` samples each split (stratified, seeded).
 
     The validation split is left ``None`` unless given: hold-out from train is the classifier's job, so
@@ -31,9 +31,9 @@ def load_splits(data: str | None = None, *, train=None, valid=None, test=None, d
     from .splits import stratified_subsample
 
     if data is None and need_train and train is None:
-        raise ConfigError("no training data: give --data NAME (a built-in source) or --train FILE")
+        raise ConfigError("no training data: give data=NAME (a built-in source) or train=FILE")
     if data is None and not need_train and test is None:
-        raise ConfigError("no evaluation data: give --data NAME (with --split) or --test FILE")
+        raise ConfigError("no evaluation data: give data=NAME (with its split=) or test=FILE")
 
     def read(path, role):
         if path is None:
@@ -44,15 +44,15 @@ def load_splits(data: str | None = None, *, train=None, valid=None, test=None, d
                         test=read(test, "test"))
     if data is not None:
         if need_train and splits.train is None:
-            splits.train = load_source(data, "train", data_dir=data_dir)
+            splits.train = load_source(data, "train", data_dir=data_dir, progress=progress)
         if splits.test is None:
-            splits.test = load_source(data, test_split, data_dir=data_dir)
+            splits.test = load_source(data, test_split, data_dir=data_dir, progress=progress)
     if limit is not None:
         if limit < 1:
-            raise ConfigError(f"--limit must be at least 1, got {limit}")
+            raise ConfigError(f"limit={limit} is too small: a split needs at least 1 text")
         for role in ("train", "valid", "test"):
             ds = getattr(splits, role)
             if ds is not None and len(ds) > limit:
                 setattr(splits, role, stratified_subsample(ds, limit, seed))
-                log.info("%s: using a stratified sample of %d of %d texts (--limit)", role, limit, len(ds))
+                log.info("%s: using a stratified sample of %d of %d texts (limit)", role, limit, len(ds))
     return splits

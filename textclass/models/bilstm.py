@@ -10,7 +10,7 @@ from .registry import register_model
 
 
 @register_model("bilstm_v1", aliases=("bilstm",))
-class BiLSTMClassifier(PretrainedEmbedding, nn.Module):
+class BiLSTMClassifier(PretrainedEmbedding):
     """Embedding -> stacked (bi)LSTM -> last forward and backward states -> dropout -> linear.
 
     ``pack=True`` reads each text's final states exactly where its tokens end, as a packed LSTM would

@@ -4,13 +4,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .base import TokenAttention
 from .embedding import PretrainedEmbedding
 from .recurrent import LengthAwareLSTM
 from .registry import register_model
 
 
 @register_model("bilstm_attn_v1", aliases=("bilstm_attn",))
-class BiLSTMAttentionClassifier(PretrainedEmbedding, nn.Module):
+class BiLSTMAttentionClassifier(PretrainedEmbedding, TokenAttention):
     """Embedding -> stacked (bi)LSTM that never reads padding -> additive attention pooling -> dropout -> linear.
 
     Each output state h_t gets the score ``v . tanh(W h_t + b)``; a softmax over the text's real tokens (padding

@@ -23,7 +23,7 @@ def parse_kernel_sizes(spec) -> tuple[int, ...]:
 
 
 @register_model("cnn_v1", aliases=("cnn",))
-class CNNClassifier(PretrainedEmbedding, nn.Module):
+class CNNClassifier(PretrainedEmbedding):
     """Embedding -> Conv1d per kernel size -> ReLU -> max over the text's positions -> dropout -> linear.
 
     Pooling only sees windows that start inside the text and end inside it (a text shorter than a kernel

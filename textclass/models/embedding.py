@@ -14,12 +14,13 @@ from torch import nn
 from ..errors import ConfigError
 from ..text.vectors import load_vectors, vectors_dim
 from ..text.vocabulary import PAD, UNK, Vocabulary
+from .base import TextModel
 
 log = logging.getLogger("textclass.models")
 
 
-class PretrainedEmbedding:
-    """Mixin for models whose token embedding layer is ``self.embedding``.
+class PretrainedEmbedding(TextModel):
+    """Base of the families whose token embedding layer is ``self.embedding`` (read from a vocabulary).
 
     Call ``self.use_pretrained(embeddings, freeze_embeddings)`` in ``__init__`` after creating the layer.
     Freezing holds the whole layer, the random rows of words without a vector included (Kim's "static").
@@ -29,21 +30,22 @@ class PretrainedEmbedding:
 
     def use_pretrained(self, embeddings: str, freeze: bool) -> None:
         if freeze and not embeddings:
-            raise ConfigError("freeze_embeddings needs pretrained vectors: add --embeddings PATH "
-                              "(freezing a random initialisation would leave it random)")
+            raise ConfigError("freeze_embeddings needs pretrained vectors (embeddings=PATH): freezing a random "
+                              "initialisation would leave it random")
         self.embeddings_path = embeddings
         self.embedding.weight.requires_grad_(not freeze)
 
-    def init_embeddings(self, vocab: Vocabulary) -> None:
-        """Copy the vectors of ``vocab``'s words into the layer; a no-op without ``embeddings``."""
+    def init_embeddings(self, encoder) -> None:
+        """Copy the vectors of the encoder's vocabulary words into the layer; a no-op without ``embeddings``."""
         if not self.embeddings_path:
             return
+        vocab: Vocabulary = encoder.vocab
         path = Path(self.embeddings_path)
         weight = self.embedding.weight
         dim = vectors_dim(path)
         if dim != weight.shape[1]:
             raise ConfigError(f"{path}: vectors are {dim}-d but embedding_dim is {weight.shape[1]}: "
-                              f"add --embedding-dim {dim} (API: embedding_dim={dim})")
+                              f"set embedding_dim={dim}")
         # No vectors file knows <pad> or <unk>; they are left out of the search and of the coverage figure.
         word_ids = [i for i, token in enumerate(vocab.itos) if token not in (PAD, UNK)]
         vectors = load_vectors(path, [vocab.itos[i] for i in word_ids])

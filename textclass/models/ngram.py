@@ -7,85 +7,19 @@ a feature the training data never moved contributes nothing, instead of random n
 """
 from __future__ import annotations
 
-import os
-import time
-
 import numpy as np
 import torch
 from torch import nn
 
 from ..errors import ConfigError
+from ..training.device import idle_cores
+from ..training.optim import RowwiseAdagrad
+from .base import TextModel
 from .registry import register_model
 
 
-class RowwiseAdagrad(torch.optim.Optimizer):
-    """Adagrad whose step on a sparse gradient reads and writes only the rows in the batch.
-
-    torch.optim.Adagrad coalesces sparse gradients and builds temporaries through slow generic paths, which on
-    a table of millions of rows costs more than the rest of a training step together. Here a batch's rows are
-    found once (``unique``), and each table is read and written once at those rows. Weight decay is applied
-    lazily, to the rows a batch touches.
-    """
-
-    def __init__(self, params, lr: float, weight_decay: float = 0.0, eps: float = 1e-10):
-        super().__init__(params, {"lr": lr, "weight_decay": weight_decay, "eps": eps})
-
-    # torch.optim.Optimizer's versions of these two import torch._dynamo on first use: over a second of
-    # start-up, a tenth of this model's whole training job, for a compiler it never uses.
-    def add_param_group(self, param_group: dict) -> None:
-        self.param_groups.append({**self.defaults, **param_group, "params": list(param_group["params"])})
-
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        for group in self.param_groups:
-            for p in group["params"]:
-                p.grad = None
-
-    @torch.no_grad()
-    def step(self, closure=None):
-        for group in self.param_groups:
-            lr, decay, eps = group["lr"], group["weight_decay"], group["eps"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    state["sum"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                if p.grad.is_sparse:
-                    self._sparse_step(p, state["sum"], lr, decay, eps)
-                else:
-                    grad = p.grad.add(p, alpha=decay) if decay else p.grad
-                    state["sum"].addcmul_(grad, grad)
-                    p.addcdiv_(grad, state["sum"].sqrt().add_(eps), value=-lr)
-
-    @staticmethod
-    def _sparse_step(p, squares, lr, decay, eps):
-        # The gradient lists a row once per occurrence in the batch; sum the occurrences per distinct row.
-        rows, where = torch.unique(p.grad._indices()[0], return_inverse=True)
-        grad = torch.zeros((len(rows), *p.shape[1:]), dtype=p.dtype, device=p.device)
-        grad.index_add_(0, where, p.grad._values())
-        weights = p.index_select(0, rows)
-        if decay:
-            grad.add_(weights, alpha=decay)
-        sums = squares.index_select(0, rows).addcmul_(grad, grad)
-        squares.index_copy_(0, rows, sums)
-        p.index_copy_(0, rows, weights.addcdiv_(grad, sums.sqrt_().add_(eps), value=-lr))
-
-
-def _others_running() -> int:
-    """Threads of other processes running or ready to run at this instant (Linux /proc; OSError elsewhere)."""
-    # /proc/loadavg's fourth field is "runnable/total" for the whole machine; this process's own runnable
-    # threads (torch's workers finishing a parallel op, this very thread) are not competition.
-    with open("/proc/loadavg") as stream:
-        everyone = int(stream.read().split()[3].split("/")[0])
-    own = 0
-    for task in os.listdir("/proc/self/task"):
-        with open(f"/proc/self/task/{task}/stat") as stream:
-            own += stream.read().rsplit(")", 1)[1].split()[0] == "R"
-    return max(everyone - own, 0)
-
-
 @register_model("ngram_v1", aliases=("ngram",))
-class NgramClassifier(nn.Module):
+class NgramClassifier(TextModel):
     """Hashed n-grams, NB-weighted, summed in an embedding bag -> linear head; ``members`` of them in one table.
 
     The members share one table and one pass over the data. Every training text goes to one member drawn at
@@ -117,8 +51,11 @@ class NgramClassifier(nn.Module):
         bound = self.width ** -0.5  # nn.Linear's initialisation, one head per member
         self.head_weight = nn.Parameter(torch.empty(members, self.width, num_classes).uniform_(-bound, bound))
         self.head_bias = nn.Parameter(torch.empty(members, num_classes).uniform_(-bound, bound))
+        # The encoder owns these (it learns and saves them); the model only reads them, so they stay out of
+        # its state dict.
         if feature_weights is not None:
-            self.register_buffer("feature_weights", torch.tensor(np.asarray(feature_weights, np.float32)))
+            self.register_buffer("feature_weights", torch.tensor(np.asarray(feature_weights, np.float32)),
+                                 persistent=False)
         else:
             self.feature_weights = None
 
@@ -138,24 +75,20 @@ class NgramClassifier(nn.Module):
         # The members' averaged log-probabilities: a normalised geometric mean of their predictions.
         return torch.log_softmax(logits, dim=-1).mean(1)
 
-    @property
     def intra_op_threads(self) -> int | None:
-        """Threads for this model's ops: the cores nothing else is running on right now, at least one.
+        """The cores nothing else is running on right now, at least one.
 
         Each op touches a few thousand table rows and ends in a barrier. On an idle machine a second thread
         makes an epoch about a third faster; when another process holds a core, every barrier waits for a
         descheduled thread and an epoch takes several times as long as on one thread. Results do not depend
         on the count: each bag and each table row is summed by one thread.
         """
-        others = 0
-        try:
-            # A few samples a moment apart catch a process that runs most of the time but not at one instant.
-            for _ in range(5):
-                others = max(others, _others_running())
-                time.sleep(0.002)
-        except (OSError, ValueError, IndexError):  # no /proc (not Linux): keep torch's choice
-            return None
-        return max(1, (os.cpu_count() or 1) - others)
+        return idle_cores()
+
+    def upgrade_state_dict(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        # Runs saved before the encoder owned the naive-Bayes weights carried a copy in the model's weights;
+        # the encoder reads that copy when its own file lacks them (NgramEncoder.load).
+        return {key: value for key, value in state.items() if key != "feature_weights"}
 
     def configure_optimizer(self, lr: float, weight_decay: float):
         return RowwiseAdagrad(self.parameters(), lr=lr, weight_decay=weight_decay)

@@ -1,25 +1,22 @@
-"""The model registry: versioned name -> ``nn.Module`` class.
+"""The model registry: versioned name -> ``TextModel`` class (the contract is in ``base.py``).
 
-A registered class declares ``input_format`` (what batching must give it), ``encoder`` (the encoder
-config it is trained with by default) and takes ``num_classes`` plus whatever ``encoder.model_args()``
-provides; every other keyword of its constructor is a user-settable hyperparameter.
+A family's constructor takes ``num_classes``, whatever its encoder's ``model_args()`` provides and, at load,
+its ``run_args()``; every other keyword of its constructor is a user-settable hyperparameter.
 """
 from __future__ import annotations
 
 from ..registry import Registry, constructor_defaults
+from .base import TextModel
 
-MODELS: Registry = Registry("model")
+MODELS: Registry = Registry("model", base=TextModel)
+DEFAULT_MODEL = "ngram"
 
-# Filled in from the data and the encoder, never by the user.
-DATA_ARGS = ("num_classes", "vocab_size", "padding_idx")
+# Filled in from the data, the encoder or the run's files, never by the user.
+DATA_ARGS = ("num_classes", "vocab_size", "padding_idx", "architecture")
 
 
 def register_model(name: str, *, aliases: tuple[str, ...] = ()):
-    def add(cls):
-        cls.registry_name = name
-        return MODELS.register(name, aliases=aliases)(cls)
-
-    return add
+    return MODELS.register(name, aliases=aliases)
 
 
 def model_hyperparameters(name: str) -> dict:

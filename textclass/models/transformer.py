@@ -1,25 +1,27 @@
 """Fine-tuning a pretrained Hugging Face encoder (``AutoModelForSequenceClassification``) with a fresh head.
 
 The architecture comes from outside textclass (a hub name or a local folder), so a run also stores its
-``config.json`` under ``RUN/hf_model/``: loading rebuilds the network from that alone, and the weights
-from the run's ``model.safetensors``, with neither the network nor the original folder.
+``config.json`` under ``RUN/hf_model/``: loading passes it to the constructor as ``architecture``, which builds
+the network from it alone (the weights then come from the run's ``model.safetensors``), with neither the
+network nor the original folder.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import torch
-from torch import nn
 
 from ..errors import ArtifactError, ConfigError
 from ..text.hf_encoder import NO_PRETRAINED, require_transformers
+from .base import TextModel
 from .registry import register_model
 
 HF_MODEL_DIR = "hf_model"
 
 
 @register_model("transformer_v1", aliases=("transformer",))
-class TransformerClassifier(nn.Module):
+class TransformerClassifier(TextModel):
     """A pretrained transformer (any AutoModelForSequenceClassification) fine-tuned end to end."""
 
     input_format = "padded"
@@ -31,32 +33,33 @@ class TransformerClassifier(nn.Module):
     training_defaults = {"epochs": 10, "batch_size": 32, "lr": 1e-4, "weight_decay": 0.01, "clip_grad_norm": 1.0,
                          "lr_schedule": "linear", "warmup_ratio": 0.06}
 
-    def __init__(self, num_classes: int, padding_idx: int, pretrained: str = ""):
+    def __init__(self, num_classes: int, padding_idx: int, pretrained: str = "", architecture: dict | None = None):
         super().__init__()
-        if not pretrained:
-            raise ConfigError(NO_PRETRAINED)
-        auto = require_transformers().AutoModelForSequenceClassification
+        transformers = require_transformers()
+        auto = transformers.AutoModelForSequenceClassification
         # float32 whatever the checkpoint holds: mixed precision, when on, is the training loop's choice.
-        self.hf = auto.from_pretrained(pretrained, num_labels=num_classes, dtype=torch.float32)
+        if architecture is not None:  # a saved run: ``pretrained`` is deliberately not read, it may be gone
+            config = transformers.AutoConfig.for_model(**architecture)
+            if config.num_labels != num_classes:
+                raise ArtifactError(f"the saved architecture has {config.num_labels} outputs but the run has "
+                                    f"{num_classes} labels")
+            self.hf = auto.from_config(config, dtype=torch.float32)
+        elif not pretrained:
+            raise ConfigError(NO_PRETRAINED)
+        else:
+            self.hf = auto.from_pretrained(pretrained, num_labels=num_classes, dtype=torch.float32)
         # Decoder-style heads find each text's last token by the pad id, which must be the tokenizer's.
         self.hf.config.pad_token_id = padding_idx
 
     @classmethod
-    def from_run_dir(cls, directory, *, num_classes: int, **unused):
-        """The saved architecture, weights still to be loaded. ``pretrained`` (in ``unused``) is deliberately
-        not read: the run must load where the original model folder or the hub is out of reach."""
-        transformers = require_transformers()
-        folder = Path(directory) / HF_MODEL_DIR
-        if not (folder / "config.json").is_file():  # else transformers would take the path for a hub name
+    def run_args(cls, directory) -> dict:
+        path = Path(directory) / HF_MODEL_DIR / "config.json"
+        if not path.is_file():
             raise ArtifactError(f"{directory}: the model architecture {HF_MODEL_DIR}/config.json is missing")
-        config = transformers.AutoConfig.from_pretrained(folder, local_files_only=True)
-        if config.num_labels != num_classes:
-            raise ArtifactError(f"{directory}: {HF_MODEL_DIR}/config.json has {config.num_labels} outputs but "
-                                f"the run has {num_classes} labels")
-        model = cls.__new__(cls)
-        nn.Module.__init__(model)
-        model.hf = transformers.AutoModelForSequenceClassification.from_config(config, dtype=torch.float32)
-        return model
+        try:
+            return {"architecture": json.loads(path.read_text(encoding="utf-8"))}
+        except ValueError as exc:
+            raise ArtifactError(f"{path}: not valid JSON ({exc})") from None
 
     def forward(self, batch) -> torch.Tensor:
         positions = torch.arange(batch.ids.shape[1], device=batch.ids.device)

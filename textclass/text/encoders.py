@@ -1,7 +1,7 @@
 """Encoders turn raw texts into id sequences a model reads. Each model family names the encoder it needs.
 
 An encoder is fitted on the training texts only, then encodes every split once (not once per epoch).
-Its constructor arguments are its whole configuration, so ``config()`` + its saved files rebuild it.
+The contract every encoder follows is ``base.Encoder``.
 """
 from __future__ import annotations
 
@@ -10,20 +10,20 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import ArtifactError, ConfigError
-from ..registry import Registry, constructor_defaults
+from ..registry import Registry
+from .base import Encoder
 from .ragged import RaggedIds
 from .tokenizers import TOKENIZERS
 from .vocabulary import PAD_ID, UNK_ID, Vocabulary
 
 log = logging.getLogger("textclass.text")
-ENCODERS: Registry = Registry("encoder")
+ENCODERS: Registry = Registry("encoder", base=Encoder)
 
 
 @ENCODERS.register("vocab_v1", aliases=("vocab",))
-class VocabEncoder:
+class VocabEncoder(Encoder):
     """Tokenize, map tokens to vocabulary ids, keep the first ``max_len`` ids of each text."""
 
-    registry_name = "vocab_v1"
     files = ("vocab.json",)
 
     def __init__(self, tokenizer: str = "default", vocab_size: int = 10000, min_freq: int = 5, max_len: int = 256):
@@ -62,9 +62,6 @@ class VocabEncoder:
     def model_args(self) -> dict:
         return {"vocab_size": len(self.vocab), "padding_idx": PAD_ID}
 
-    def config(self) -> dict:
-        return {"name": self.registry_name, "params": {k: getattr(self, k) for k in constructor_defaults(type(self))}}
-
     def save(self, directory: Path) -> None:
         self.vocab.save(Path(directory) / "vocab.json")
 
@@ -81,7 +78,7 @@ def build_encoder(config: dict):
 
 def load_encoder(directory: Path, config: dict):
     cls = ENCODERS.get(config["name"])
-    missing = [name for name in getattr(cls, "files", ()) if not (Path(directory) / name).exists()]
+    missing = [name for name in cls.files if not (Path(directory) / name).exists()]
     if missing:
         raise ArtifactError(f"{directory}: not a complete textclass run (missing {', '.join(missing)})")
     try:

@@ -13,14 +13,14 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import ArtifactError, ConfigError
-from ..registry import constructor_defaults
+from .base import Encoder
 from .encoders import ENCODERS
 from .ragged import RaggedIds
 
 log = logging.getLogger("textclass.text")
 
 TOKENIZER_DIR = "tokenizer"
-NO_PRETRAINED = ("a transformer needs a pretrained model: --pretrained NAME_OR_PATH "
+NO_PRETRAINED = ("a transformer needs a pretrained model: pretrained=NAME_OR_PATH "
                  "(a Hugging Face hub name or a local model folder)")
 
 
@@ -35,10 +35,9 @@ def require_transformers():
 
 
 @ENCODERS.register("hf_v1", aliases=("hf",))
-class HFTokenizerEncoder:
+class HFTokenizerEncoder(Encoder):
     """A pretrained model's fast tokenizer; ids include its special tokens ([CLS] ... [SEP])."""
 
-    registry_name = "hf_v1"
     files = (TOKENIZER_DIR,)
 
     def __init__(self, pretrained: str = "", max_len: int = 256, head_tokens: int = 128):
@@ -106,9 +105,6 @@ class HFTokenizerEncoder:
 
     def model_args(self) -> dict:
         return {"padding_idx": self.tokenizer.pad_token_id}
-
-    def config(self) -> dict:
-        return {"name": self.registry_name, "params": {k: getattr(self, k) for k in constructor_defaults(type(self))}}
 
     def save(self, directory: Path) -> None:
         self.tokenizer.save_pretrained(Path(directory) / TOKENIZER_DIR)

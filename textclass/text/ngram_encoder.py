@@ -5,7 +5,7 @@ least ``min_count`` times in training (in that many texts, with ``binary``) and 
 model's table has one row per useful feature however large the hash space is, and features never seen in
 training cost nothing at prediction.
 Fitting also computes the naive-Bayes log-count ratios (Wang & Manning 2012) that the model scales its
-features by; they are handed to the model through ``model_args()`` and saved with the model's weights.
+features by; the encoder owns them (saved in its file) and hands them to the model through ``model_args()``.
 """
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ from typing import Sequence
 import numpy as np
 from safetensors.numpy import save_file
 
-from ..artifact_checks import ngram_buckets
+from ..artifact_checks import ngram_features, read_tensor
 from ..errors import ConfigError
-from ..registry import constructor_defaults
+from ..io import atomic_path
+from .base import Encoder
 from .encoders import ENCODERS
 from .hashing import NgramSpec, hash_features
 from .ragged import RaggedIds
@@ -27,6 +28,7 @@ from .ragged import RaggedIds
 log = logging.getLogger("textclass.text")
 
 FEATURES_FILE = "ngram_features.safetensors"
+LEGACY_WEIGHTS_FILE = "model.safetensors"  # where runs before format 2 kept the naive-Bayes weights
 # Below this much training text, character n-grams are cheap and their robustness to typos and inflection
 # pays; above it, word n-grams carry enough evidence and characters would multiply the work several times.
 CHAR_AUTO_MAX_CHARS = 5_000_000
@@ -45,7 +47,7 @@ def parse_char_ngrams(value: str) -> tuple[int, int]:
 
 
 @ENCODERS.register("ngram_v1", aliases=("ngram",))
-class NgramEncoder:
+class NgramEncoder(Encoder):
     """Word n-grams of orders 1..``word_ngrams`` and character n-grams (``char_ngrams``), hashed.
 
     ``char_ngrams="auto"`` uses 3-5 character n-grams when the training texts total under 5 million
@@ -53,7 +55,6 @@ class NgramEncoder:
     tasks; with many classes per-class counts are too thin for a ratio to be a reliable weight.
     """
 
-    registry_name = "ngram_v1"
     files = (FEATURES_FILE,)
 
     def __init__(self, word_ngrams: int = 3, char_ngrams: str = "auto", num_buckets: int = 1 << 24,
@@ -67,8 +68,7 @@ class NgramEncoder:
         self._spec(CHAR_AUTO_RANGE if char_ngrams == "auto" else char_ngrams)  # bad settings fail before any data
         self.buckets: np.ndarray | None = None  # the kept bucket ids, sorted; row i of the model is buckets[i]
         self._row_of: np.ndarray | None = None
-        self._feature_weights: np.ndarray | None = None
-        self._fitted: tuple[Sequence[str], RaggedIds] | None = None
+        self.feature_weights: np.ndarray | None = None
 
     def _spec(self, char_ngrams: str | None = None) -> NgramSpec:
         char_min, char_max = parse_char_ngrams(char_ngrams or self.char_ngrams)
@@ -78,6 +78,11 @@ class NgramEncoder:
             raise ConfigError(str(exc)) from None
 
     def fit(self, texts: Sequence[str], labels: np.ndarray | None = None) -> "NgramEncoder":
+        self.fit_encode(texts, labels)
+        return self
+
+    def fit_encode(self, texts: Sequence[str], labels: np.ndarray | None = None, name: str = "train") -> RaggedIds:
+        """Fitting hashes every training text once; the training split's ids come out of that same pass."""
         if self.char_ngrams == "auto":
             size = sum(map(len, texts))
             self.char_ngrams = CHAR_AUTO_RANGE if size < CHAR_AUTO_MAX_CHARS else "off"
@@ -89,13 +94,12 @@ class NgramEncoder:
             raise ConfigError("nb_weights=on needs the training labels")
         encoded, hashed = self._fit_rows(texts)
         if self.nb_weights == "on":
-            self._feature_weights = self._nb_ratios(encoded, labels)
-        # fit() already hashed the training texts; TextClassifier encodes the same list next, so keep the result.
-        self._fitted = (texts, encoded)
+            self.feature_weights = self._nb_ratios(encoded, labels)
         log.info("n-gram features: %s kept (seen >= %d times) of %s hashed; word 1-%d-grams, "
                  "char n-grams %s, naive-Bayes weights %s", f"{len(self.buckets):,}", self.min_count,
                  f"{hashed:,}", self.word_ngrams, self.char_ngrams, self.nb_weights)
-        return self
+        self._log_coverage(encoded, name)
+        return encoded
 
     def _fit_rows(self, texts: Sequence[str]) -> tuple[RaggedIds, int]:
         """Choose the kept buckets; return the training texts as row ids and how many buckets were hit."""
@@ -137,34 +141,37 @@ class NgramEncoder:
     def encode(self, texts: Sequence[str], name: str = "texts") -> RaggedIds:
         if self.buckets is None:
             raise RuntimeError("encoder used before fit()")
-        if self._fitted is not None and self._fitted[0] is texts:
-            encoded, self._fitted = self._fitted[1], None
-        else:
-            self._fitted = None
-            encoded = hash_features(texts, self._spec(), rows=self._row_of)
-        if len(texts):
-            empty = int((encoded.lengths == 0).sum())
-            log.info("%s: %d texts, %.0f known features per text, %d texts (%.1f%%) with none", name, len(texts),
-                     len(encoded.values) / len(texts), empty, 100.0 * empty / len(texts))
+        encoded = hash_features(texts, self._spec(), rows=self._row_of)
+        self._log_coverage(encoded, name)
         return encoded
 
-    def model_args(self) -> dict:
-        return {"num_features": len(self.buckets), "feature_weights": self._feature_weights}
+    @staticmethod
+    def _log_coverage(encoded: RaggedIds, name: str) -> None:
+        if len(encoded):
+            empty = int((encoded.lengths == 0).sum())
+            log.info("%s: %d texts, %.0f known features per text, %d texts (%.1f%%) with none", name, len(encoded),
+                     len(encoded.values) / len(encoded), empty, 100.0 * empty / len(encoded))
 
-    def config(self) -> dict:
-        return {"name": self.registry_name, "params": {k: getattr(self, k) for k in constructor_defaults(type(self))}}
+    def model_args(self) -> dict:
+        return {"num_features": len(self.buckets), "feature_weights": self.feature_weights}
 
     def save(self, directory: Path) -> None:
         path = Path(directory) / FEATURES_FILE
-        save_file({"buckets": self.buckets}, str(path))
-        path.chmod(0o644)  # safetensors writes a private file; a run is meant to be shared
+        arrays = {"buckets": self.buckets}
+        if self.feature_weights is not None:
+            arrays["feature_weights"] = self.feature_weights
+        with atomic_path(path) as temporary:
+            save_file(arrays, str(temporary))
 
     @classmethod
     def load(cls, directory: Path, params: dict) -> "NgramEncoder":
         encoder = cls(**params)
-        encoder.buckets = ngram_buckets(Path(directory) / FEATURES_FILE, encoder.num_buckets)
+        arrays = ngram_features(Path(directory) / FEATURES_FILE, encoder.num_buckets)
+        encoder.buckets = arrays["buckets"]
         encoder._index_rows()
         if encoder.nb_weights == "on":
-            # A placeholder of the right size: the model's saved buffer overwrites it when its weights load.
-            encoder._feature_weights = np.zeros(len(encoder.buckets), dtype=np.float32)
+            encoder.feature_weights = arrays.get("feature_weights")
+            if encoder.feature_weights is None:  # saved before the encoder owned them: the model's file has them
+                encoder.feature_weights = read_tensor(Path(directory) / LEGACY_WEIGHTS_FILE, "feature_weights",
+                                                      "F32", (len(encoder.buckets),))
         return encoder

@@ -49,6 +49,3 @@ def default_tokenize(text: str) -> list[str]:
 def _is_emoticon(token: str) -> bool:
     return not token[0].isalnum() and len(token) > 1
 
-
-def get_tokenizer(name: str):
-    return TOKENIZERS.get(name)

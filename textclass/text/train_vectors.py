@@ -73,7 +73,7 @@ def train_vectors(texts: Sequence[str], out, *, algorithm: str = "word2vec", dim
     corpus = _TokenizedTexts(texts, tokenizer)
     model.build_vocab(corpus)
     if not model.wv.index_to_key:
-        raise ConfigError(f"no word occurs {min_count} times in the {len(texts)} texts: lower --min-count")
+        raise ConfigError(f"no word occurs {min_count} times in the {len(texts)} texts: lower min_count={min_count}")
     log.info("embeddings: %d texts, %d words kept (min_count %d); training %s", len(texts),
              len(model.wv.index_to_key), min_count, algorithm)
     model.train(corpus, total_examples=model.corpus_count, epochs=epochs, callbacks=[_epoch_log(epochs)])
