@@ -69,6 +69,10 @@ class TextClassifier:
     ``get_params``/``set_params`` follow scikit-learn, so ``TextClassifier(**clf.get_params())`` is a clone.
     """
 
+    # Where the training texts and labels came from ({"text_column": ..., "label_column": ...}), saved in
+    # config.json so that prediction on files of the same shape finds the text column by itself.
+    data_columns: dict | None = None
+
     def __init__(self, model: str = DEFAULT_MODEL, *, augment=None, **settings):
         self.model = model
         self.augment = augment
@@ -275,6 +279,7 @@ class TextClassifier:
             "training": self.training_config().to_dict(),
             "best_epoch": self.best_epoch_,
             "augment": None if self.augment is None else resolve_augmentation(self.augment).record(),
+            **({"data": self.data_columns} if self.data_columns else {}),
         }
 
     def save(self, directory, metrics: dict | None = None, *, overwrite: bool = False) -> Path:
@@ -311,6 +316,7 @@ class TextClassifier:
         clf.model_.eval()
         clf.history_ = artifact.read_json(directory / "history.json") if (directory / "history.json").exists() else []
         clf.best_epoch_ = config.get("best_epoch")
+        clf.data_columns = config.get("data")  # absent in runs saved before it was recorded
         return clf
 
 

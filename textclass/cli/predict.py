@@ -1,89 +1,92 @@
-"""`textclass predict RUN`: labels with confidences for texts on the command line or a whole file."""
+"""`textclass predict RUN`: labels with confidences for texts on the command line, or a file or pipe streamed."""
 from __future__ import annotations
 
 import argparse
-import csv
-import json
+import logging
+import os
+import sys
 from pathlib import Path
-
-from tqdm.auto import tqdm
 
 from ..classifier import TextClassifier
 from ..errors import ConfigError
-from ..io import atomic_open
+from ..inference import INPUT_FORMATS, OUTPUT_FORMATS, predict_file, predict_rows
 
-CHUNK = 8192  # texts encoded and predicted at a time, so memory stays flat on large files
+log = logging.getLogger("textclass")
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("predict", help="predict labels with confidence",
-                       description="Predict the label of each text and its confidence (softmax probability).")
+                       description="Predict the label of each text and its confidence (softmax probability). "
+                                   "A file or pipe is streamed in chunks: memory does not grow with its size. "
+                                   "Every input column is kept, followed by label, confidence and empty (true "
+                                   "when the text is empty or whitespace only: its label means nothing).")
     p.add_argument("run_dir", metavar="RUN", help="run directory written by `textclass train`")
     p.add_argument("texts", nargs="*", help="texts to classify (or use --input)")
-    p.add_argument("--input", metavar="FILE", help="file of texts: .csv .tsv .jsonl, or .txt (fastText format "
-                                                   "or one text per line); a label column, if any, is ignored")
-    p.add_argument("--output", metavar="FILE", help="write predictions here (.csv or .jsonl) instead of stdout")
-    p.add_argument("--text-column", metavar="NAME", help="column/key holding the text (default: text)")
-    p.add_argument("--probabilities", action="store_true", help="add one column per label with its probability")
-    p.add_argument("--batch-size", type=int, default=256, help="texts per batch (default 256)")
+    p.add_argument("--input", metavar="FILE", help="file of texts, or - for stdin: .csv .tsv .jsonl, or .txt (one "
+                                                   "text per line); stdin is read as one text per line unless "
+                                                   "--format says otherwise")
+    p.add_argument("--output", metavar="FILE", default="-",
+                   help="where the predictions go: a .csv .tsv .jsonl or .txt (labels only) file, written "
+                        "atomically, or - for stdout (default); on stdout the format is the input's (JSON Lines "
+                        "for plain-line input) unless --output-format says otherwise")
+    p.add_argument("--format", dest="input_format", choices=INPUT_FORMATS, help="input format (default: from the "
+                                                                                  "suffix; lines for stdin)")
+    p.add_argument("--output-format", choices=OUTPUT_FORMATS, help="output format (default: from the suffix)")
+    p.add_argument("--overwrite", action="store_true", help="replace --output if it exists (refused otherwise)")
+    p.add_argument("--text-column", metavar="NAME", help="column/key holding the text (default: the column the run "
+                                                         "was trained on if the input has it, else text)")
+    p.add_argument("--top-k", type=int, default=0, metavar="K",
+                   help="add the K most probable labels with their probabilities (top1_label, top1_probability ...)")
+    p.add_argument("--probabilities", action="store_true", help="add one column per label with its probability "
+                                                                "(p_LABEL)")
+    p.add_argument("--digits", type=int, default=4, metavar="N",
+                   help="significant digits of the written probabilities (default 4; 17 keeps every digit)")
+    p.add_argument("--prefix", default="", metavar="TEXT",
+                   help="put TEXT before the prediction's column names, for inputs that already have a label "
+                        "column (e.g. --prefix pred_)")
+    p.add_argument("--batch-size", type=int, default=256, help="texts per model batch (default 256)")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda, auto")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (shown only when stderr is a terminal)")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if bool(args.texts) == bool(args.input):
         raise ConfigError("give either texts as arguments or --input FILE (not both)")
+    if args.input and args.output != "-" and Path(args.output).exists() and not args.overwrite:
+        raise ConfigError(f"{args.output} already exists; pass --overwrite to replace it")
     clf = TextClassifier.load(args.run_dir)
-    if args.input:
-        from ..data import read_file
-
-        texts = read_file(args.input, text_column=args.text_column, require_labels=False, allow_empty=True).texts
-    else:
-        texts = args.texts
-    rows = _predict_rows(clf, texts, args)
-    if args.output:
-        _write(Path(args.output), rows)
-        print(f"wrote {len(texts)} predictions to {args.output}")
-    else:
-        for row in rows:
-            extra = "".join(f"\t{k}={v:.4f}" for k, v in row.items() if k.startswith("p_"))
-            print(f"{row['label']}\t{row['confidence']:.4f}{extra}\t{_preview(row['text'])}")
+    if not args.input:
+        return _print_texts(clf, args)
+    try:
+        summary = predict_file(clf, args.input, args.output, input_format=args.input_format,
+                               output_format=args.output_format, text_column=args.text_column, top_k=args.top_k,
+                               probabilities=args.probabilities, digits=args.digits, prefix=args.prefix,
+                               overwrite=args.overwrite, batch_size=args.batch_size, device=args.device,
+                               progress=not args.no_progress and sys.stderr.isatty())
+    except BrokenPipeError:  # `... | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    if args.output != "-":
+        print(f"wrote {summary.rows} predictions to {args.output} ({summary.output_format}, text column "
+              f"{summary.text_column!r})")
     return 0
 
 
-def _predict_rows(clf: TextClassifier, texts: list[str], args) -> list[dict]:
-    rows = []
-    bar = tqdm(total=len(texts), unit="text", unit_scale=True, disable=args.no_progress or len(texts) < CHUNK)
-    for start in range(0, len(texts), CHUNK):
-        chunk = texts[start : start + CHUNK]
-        proba = clf.predict_proba(chunk, batch_size=args.batch_size, device=args.device)
-        for text, p in zip(chunk, proba):
-            best = int(p.argmax())
-            row = {"text": text, "label": clf.labels_[best], "confidence": float(p[best])}
-            if args.probabilities:
-                row.update({f"p_{label}": float(v) for label, v in zip(clf.labels_, p)})
-            rows.append(row)
-        bar.update(len(chunk))
-    bar.close()
-    return rows
+def _print_texts(clf: TextClassifier, args: argparse.Namespace) -> int:
+    """One human-readable line per text: label, confidence, [top-k, probabilities,] the text's start."""
+    rows = predict_rows(clf, args.texts, top_k=args.top_k, probabilities=args.probabilities, digits=args.digits,
+                        batch_size=args.batch_size, device=args.device)
+    shown = [name for name in rows[0] if name not in ("label", "confidence", "empty")]
+    for text, row in zip(args.texts, rows):
+        extra = "".join(f"\t{name}={row[name]}" for name in shown)
+        print(f"{row['label']}\t{row['confidence']}{extra}\t{'<empty text>' if row['empty'] else _preview(text)}")
+    empty = sum(row["empty"] for row in rows)
+    if empty:
+        log.warning("%d of %d texts are empty or whitespace only: their labels mean nothing", empty, len(rows))
+    return 0
 
 
 def _preview(text: str, width: int = 60) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
-def _write(path: Path, rows: list[dict]) -> None:
-    """Temp file + rename: a crash mid-write never leaves a truncated predictions file."""
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".jsonl"):
-        raise ConfigError(f"{path}: output must end in .csv or .jsonl")
-    with atomic_open(path, newline="") as f:
-        if suffix == ".csv":
-            writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["text", "label", "confidence"])
-            writer.writeheader()
-            writer.writerows(rows)
-        else:
-            for row in rows:
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")

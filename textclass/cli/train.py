@@ -69,6 +69,8 @@ def _train(clf: TextClassifier, args: argparse.Namespace) -> int:
                          limit=args.limit, seed=cfg.seed, progress=cfg.progress)
     _check_test_labels(splits)
     clf.fit(splits.train, valid=splits.valid)
+    if args.text_column or args.label_column:
+        clf.data_columns = {"text_column": args.text_column, "label_column": args.label_column}
     metrics = None
     if splits.test is not None:
         metrics = clf.evaluate(splits.test, device=cfg.device)
