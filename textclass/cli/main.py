@@ -6,10 +6,10 @@ import re
 import sys
 
 from ..errors import TextclassError
-from . import datasets, embeddings, evaluate, models, predict, train
+from . import datasets, embeddings, evaluate, models, predict, serve, train
 from .common import setup_logging
 
-COMMANDS = (train, evaluate, predict, datasets, models, embeddings)
+COMMANDS = (train, evaluate, predict, serve, datasets, models, embeddings)
 
 
 def build_parser() -> argparse.ArgumentParser:
