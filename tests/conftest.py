@@ -257,3 +257,22 @@ def assert_clean_failure():
             assert fragment in result.err, (fragment, result.err)
 
     return check
+
+
+@pytest.fixture(scope="session")
+def multilabel_task():
+    """``make(n, seed)``: (text, label list) pairs; each of the topics cooking/finance/sports is present with
+    probability 0.4, independently (so a text may have none, one or several), and shows as one of its words
+    among filler words."""
+
+    def make(n: int, seed: int) -> list[tuple[str, list[str]]]:
+        rng = random.Random(seed)
+        pairs = []
+        for _ in range(n):
+            labels = [label for label in sorted(TOPICS) if rng.random() < 0.4]
+            words = rng.sample(FILLER, rng.randint(1, 5)) + [rng.choice(TOPICS[label]) for label in labels]
+            rng.shuffle(words)
+            pairs.append((" ".join(words), labels))
+        return pairs
+
+    return make

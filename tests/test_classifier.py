@@ -118,9 +118,9 @@ def test_validation_hold_out_is_stratified_and_not_trained_on(topics, tiny_param
     seen = {}
     real = module.train_model
 
-    def spy(model, train, valid, cfg, pad_id=0):
+    def spy(model, train, valid, cfg, pad_id=0, **kwargs):
         seen["train"], seen["valid"] = len(train), len(valid)
-        return real(model, train, valid, cfg, pad_id=pad_id)
+        return real(model, train, valid, cfg, pad_id=pad_id, **kwargs)
 
     monkeypatch.setattr(module, "train_model", spy)
     train, _ = topics

@@ -3,6 +3,10 @@
 Everything configurable is a constructor argument, stored as given; ``fit`` learns the label set, the
 encoder (vocabulary) and the weights; ``save``/``load`` round-trip all of it through a run directory.
 Prediction is preprocess (encode) -> forward (batched logits) -> postprocess (softmax, label names).
+
+Multi-label data (a set of labels per text, ``TextDataset.label_sets``) makes a multi-label classifier: one
+sigmoid per label trained with binary cross-entropy, a decision threshold per label tuned on validation,
+``predict`` returning a list of labels per text and ``predict_proba`` each label's own probability.
 """
 from __future__ import annotations
 
@@ -18,13 +22,15 @@ from .augment import resolve as resolve_augmentation
 from .batching import EncodedSplit, iterate_batches
 from .data import TextDataset, stratified_split
 from .errors import ArtifactError, ConfigError, DataError
-from .evaluation import classification_report
+from .evaluation import apply_thresholds, classification_report, multilabel_report, tune_thresholds
+from .evaluation.label_thresholds import DEFAULT_THRESHOLD
 from .models import DEFAULT_MODEL, MODELS, model_hyperparameters
 from .models.base import TextModel, TokenAttention
 from .registry import constructor_defaults
 from .text import ENCODERS, build_encoder, load_encoder
 from .text.base import Encoder
 from .training import OPTIONS, TrainingConfig, check_option, predict_logits, resolve_device, train_model
+from .training.objectives import OBJECTIVES
 
 log = logging.getLogger("textclass")
 
@@ -37,7 +43,7 @@ def _as_dataset(data, what: str) -> TextDataset:
         return data
     if isinstance(data, tuple) and len(data) == 2 and not isinstance(data[0], str):
         texts, labels = data
-        return TextDataset(list(texts), [str(label) for label in labels], origin=what)
+        return TextDataset.from_lists(texts, labels, origin=what)
     return TextDataset.from_pairs(data, origin=what)
 
 
@@ -132,9 +138,14 @@ class TextClassifier:
                           **{k: v for k, v in self.params.items() if k in encoder_keys}}
         return model_params, {"name": cls.encoder["name"], "params": encoder_params}
 
-    def training_config(self) -> TrainingConfig:
-        """Explicit options, else the model family's own defaults, else TrainingConfig's."""
-        return TrainingConfig(**{**MODELS.get(self.model).training_defaults, **self.options})
+    def training_config(self, task: str = "single_label") -> TrainingConfig:
+        """Explicit options, else the model family's own defaults, else TrainingConfig's.
+
+        A multi-label task keeps the epoch with the best validation macro F1 unless ``monitor`` says otherwise:
+        TrainingConfig's default, accuracy, would be subset accuracy there, which rewards predicting the
+        commonest single label."""
+        task_defaults = {"monitor": "macro_f1"} if task == "multi_label" else {}
+        return TrainingConfig(**{**MODELS.get(self.model).training_defaults, **task_defaults, **self.options})
 
     def _build_model(self, model_params: dict, run_dir: Path | None = None) -> TextModel:
         """The one path from configuration to model, for ``fit`` and ``load`` alike (``run_dir`` when loading)."""
@@ -148,14 +159,21 @@ class TextClassifier:
             raise ConfigError(f"model {MODELS.canonical(self.model)!r} rejects its settings: {exc}") from exc
 
     # -- fitting ------------------------------------------------------------------------------------
-    def fit(self, train, valid=None) -> "TextClassifier":
+    def fit(self, train, valid=None, *, on_epoch_end=None, checkpoints=None) -> "TextClassifier":
         """Learn from ``train`` (a TextDataset, (text, label) pairs, or (texts, labels)).
 
         Without ``valid``, a stratified ``valid_fraction`` of train is held out (seeded) to choose the epoch.
+        ``on_epoch_end(row)`` is called with each epoch's history row (train and validation figures); an
+        exception it raises stops training and leaves fit, which is how a tuner prunes a trial.
+        ``checkpoints`` (a ``textclass.training.Checkpointer``) saves the training state as it goes and, with
+        ``resume=True``, continues a training that was killed: same data and settings, same result.
+        Labels that are lists (or a TextDataset with ``label_sets``) train a multi-label classifier; its
+        per-label thresholds are then tuned on the validation split (0.5 without one).
         """
-        cfg = self.training_config()
         train = _as_dataset(train, "training data")
         _require_labeled(train, "training")
+        self.task_ = "multi_label" if train.is_multi_label else "single_label"
+        cfg = self.training_config(self.task_)
         if valid is None and cfg.valid_fraction > 0:
             train, valid = stratified_split(train, cfg.valid_fraction, cfg.seed)
             if len(valid) == 0:  # every label has a single example: nothing can be held out
@@ -168,11 +186,14 @@ class TextClassifier:
         elif valid is not None:
             valid = _as_dataset(valid, "validation data")
             _require_labeled(valid, "validation")
+            valid = self._same_task(valid, "validation")
         augmentation = resolve_augmentation(self.augment)
         if augmentation is not None:  # after the hold-out: validation and test scores stay on real texts
             train = augmentation.apply(train, cfg.seed)
-        self.labels_ = sorted(set(train.labels))
-        if len(self.labels_) < 2:
+        self.labels_ = train.label_names()
+        if self.task_ == "multi_label" and not self.labels_:
+            raise DataError("training data has no labels in any of its label sets", path=train.origin)
+        if self.task_ == "single_label" and len(self.labels_) < 2:
             raise DataError(f"training data has a single label ({self.labels_[0]!r}); need at least two classes",
                             path=train.origin)
         model_params, encoder_config = self._split_params()
@@ -187,26 +208,46 @@ class TextClassifier:
         self.model_.init_embeddings(self.encoder_)
         log.info("model %s: %s parameters", MODELS.canonical(self.model),
                  f"{sum(p.numel() for p in self.model_.parameters()):,}")
-        result = train_model(self.model_, train_split, valid_split, cfg, pad_id=self._pad_id())
+        result = train_model(self.model_, train_split, valid_split, cfg, pad_id=self._pad_id(),
+                             objective=OBJECTIVES[self.task_], on_epoch_end=on_epoch_end, checkpoints=checkpoints)
         self.history_, self.best_epoch_ = result.history, result.best_epoch
+        self.world_size_ = result.world_size
         self.model_.to("cpu").eval()  # predictions start on CPU; fit's device is a training choice
+        self.thresholds_ = None
+        if self.task_ == "multi_label":
+            self.thresholds_ = self._tuned_thresholds(valid)
         return self
+
+    def _same_task(self, data: TextDataset, role: str) -> TextDataset:
+        """``data`` with labels of the kind the classifier was trained on: single labels read as one-label
+        sets for a multi-label classifier; label sets for a single-label one are an error."""
+        if self.task_ == "multi_label" and not data.is_multi_label:
+            return data.as_multi_label()
+        if self.task_ == "single_label" and data.is_multi_label:
+            raise DataError(f"the {role} data has label sets (multi-label) but the classifier is single-label",
+                            path=data.origin, field="label")
+        return data
+
+    def _tuned_thresholds(self, valid: TextDataset | None) -> np.ndarray:
+        if valid is None:
+            log.warning("no validation data: every label's decision threshold stays at %g", DEFAULT_THRESHOLD)
+            return np.full(len(self.labels_), DEFAULT_THRESHOLD)
+        thresholds, tuned = tune_thresholds(self._encode_labels(valid), self.predict_proba(valid))
+        untuned = [label for label, ok in zip(self.labels_, tuned) if not ok]
+        log.info("decision thresholds tuned on validation for %d of %d labels (median %.3f)%s",
+                 int(tuned.sum()), len(tuned), float(np.median(thresholds[tuned])) if tuned.any() else DEFAULT_THRESHOLD,
+                 f"; {len(untuned)} without a validation text it can find keep {DEFAULT_THRESHOLD}: "
+                 f"{', '.join(untuned[:10])}" if untuned else "")
+        return thresholds
 
     def _pad_id(self) -> int:
         return self.encoder_.model_args().get("padding_idx", 0)
 
     def _encode(self, data: TextDataset, name: str) -> EncodedSplit:
         ids = self.encoder_.encode(data.texts, name=name)
-        if data.labels is None:
+        if not data.is_labeled:
             return EncodedSplit(ids)
-        index = {label: i for i, label in enumerate(self.labels_)}
-        unseen = sorted(set(data.labels) - set(index))
-        if unseen:
-            rows = [i + 1 for i, label in enumerate(data.labels) if label not in index]
-            raise DataError(f"{len(rows)} rows have labels the training data never had: "
-                            f"{', '.join(map(repr, unseen[:10]))} (first at example {rows[0]})",
-                            path=data.origin, field="label")
-        return EncodedSplit(ids, np.fromiter((index[label] for label in data.labels), np.int64, len(data)))
+        return EncodedSplit(ids, self._encode_labels(data))
 
     # -- inference ------------------------------------------------------------------------------------
     def _check_fitted(self):
@@ -230,13 +271,29 @@ class TextClassifier:
         finally:
             self.model_.to("cpu")
 
-    def predict_proba(self, texts: Iterable[str], batch_size: int | None = None, device: str | None = None):
-        """Softmax probabilities, shape [n_texts, n_labels], columns in ``labels_`` order."""
-        return torch.softmax(torch.from_numpy(self._logits(texts, batch_size, device)), dim=1).numpy()
+    @property
+    def multi_label(self) -> bool:
+        self._check_fitted()
+        return self.task_ == "multi_label"
 
-    def predict(self, texts: Iterable[str], batch_size: int | None = None, device: str | None = None) -> list[str]:
+    def predict_proba(self, texts: Iterable[str], batch_size: int | None = None, device: str | None = None):
+        """Shape [n_texts, n_labels], columns in ``labels_`` order: softmax probabilities (each row sums to 1),
+        or, multi-label, each label's own sigmoid probability."""
+        logits = torch.from_numpy(self._logits(texts, batch_size, device))
+        return (torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=1)).numpy()
+
+    def predict(self, texts: Iterable[str], batch_size: int | None = None, device: str | None = None) -> list:
+        """One label per text; multi-label: a list per text of the labels at or above their thresholds
+        (in ``labels_`` order, possibly empty)."""
         proba = self.predict_proba(texts, batch_size, device)
+        if self.multi_label:
+            return self.label_sets(proba)
         return [self.labels_[i] for i in proba.argmax(1)]
+
+    def label_sets(self, proba: np.ndarray) -> list[list[str]]:
+        """The predicted label set of each row of multi-label ``predict_proba`` output."""
+        chosen = apply_thresholds(proba, self.thresholds_)
+        return [[self.labels_[j] for j in np.flatnonzero(row)] for row in chosen]
 
     @torch.no_grad()
     def explain(self, texts: Iterable[str], batch_size: int = 256) -> list[list[tuple[str, float]]]:
@@ -262,27 +319,51 @@ class TextClassifier:
         """The full report (see ``textclass.evaluation.classification_report``) on labeled data."""
         data = _as_dataset(data, "evaluation data")
         _require_labeled(data, "evaluation")
+        self._check_fitted()
+        data = self._same_task(data, "evaluation")
         logits = self._logits(data, batch_size, device)
         y_true = self._encode_labels(data)
+        if self.multi_label:
+            loss = float(torch.nn.functional.binary_cross_entropy_with_logits(torch.from_numpy(logits),
+                                                                              torch.from_numpy(y_true)))
+            decisions = apply_thresholds(torch.sigmoid(torch.from_numpy(logits)).numpy(), self.thresholds_)
+            return multilabel_report(y_true, decisions, self.labels_, loss=loss, thresholds=self.thresholds_)
         loss = float(torch.nn.functional.cross_entropy(torch.from_numpy(logits), torch.from_numpy(y_true)))
         return classification_report(y_true, logits.argmax(1), self.labels_, loss=loss)
 
     def _encode_labels(self, data: TextDataset) -> np.ndarray:
+        """Class indices [n] (single-label) or a 0/1 float matrix [n, n_labels] (multi-label)."""
         index = {label: i for i, label in enumerate(self.labels_)}
+        sets = data.as_label_sets()
+        unseen = sorted({label for labels in sets for label in labels} - set(index))
+        if unseen:
+            rows = [i + 1 for i, labels in enumerate(sets) if any(label not in index for label in labels)]
+            raise DataError(f"{len(rows)} rows have labels the training data never had: "
+                            f"{', '.join(map(repr, unseen[:10]))} (first at example {rows[0]})",
+                            path=data.origin, field="label")
+        if data.is_multi_label:
+            matrix = np.zeros((len(data), len(self.labels_)), dtype=np.float32)
+            for row, labels in enumerate(sets):
+                matrix[row, [index[label] for label in labels]] = 1.0
+            return matrix
         return np.fromiter((index[label] for label in data.labels), np.int64, len(data))
 
     # -- persistence ------------------------------------------------------------------------------------
     def config(self) -> dict:
         model_params, _ = self._split_params()
-        return {
-            "task": "single_label",
+        config = {
+            "task": self.task_,
             "model": {"name": MODELS.canonical(self.model), "params": model_params},
             "encoder": self.encoder_.config(),
-            "training": self.training_config().to_dict(),
+            "training": self.training_config(self.task_).to_dict(),
             "best_epoch": self.best_epoch_,
+            "distributed": {"world_size": self.world_size_},
             "augment": None if self.augment is None else resolve_augmentation(self.augment).record(),
             **({"data": self.data_columns} if self.data_columns else {}),
         }
+        if self.multi_label:
+            config["label_thresholds"] = {label: float(t) for label, t in zip(self.labels_, self.thresholds_)}
+        return config
 
     def save(self, directory, metrics: dict | None = None, *, overwrite: bool = False) -> Path:
         """Write the run directory. An existing run there is replaced only with ``overwrite=True``; anything
@@ -310,6 +391,7 @@ class TextClassifier:
             raise ArtifactError(f"{directory / 'config.json'}: settings not accepted: {exc}") from None
         clf.augment = _recreatable_augment(config.get("augment"))
         clf.labels_ = labels
+        clf.task_, clf.thresholds_ = _task_and_thresholds(directory, config, labels)
         clf.encoder_ = load_encoder(directory, config["encoder"])
         # Checked against the weights' header on the meta device first: nothing is allocated from bad sizes.
         clf.model_ = artifact_checks.build_model(lambda: clf._build_model(config["model"]["params"], run_dir=directory),
@@ -318,8 +400,23 @@ class TextClassifier:
         clf.model_.eval()
         clf.history_ = artifact.read_json(directory / "history.json") if (directory / "history.json").exists() else []
         clf.best_epoch_ = config.get("best_epoch")
+        clf.world_size_ = config.get("distributed", {}).get("world_size", 1)
         clf.data_columns = config.get("data")  # absent in runs saved before it was recorded
         return clf
+
+
+def _task_and_thresholds(directory: Path, config: dict, labels: list[str]) -> tuple[str, np.ndarray | None]:
+    task = config.get("task", "single_label")  # runs from before multi-label support are single-label
+    if task not in OBJECTIVES:
+        raise ArtifactError(f"{directory}/config.json: unknown task {task!r}")
+    if task == "single_label":
+        return task, None
+    saved = config.get("label_thresholds")
+    if not isinstance(saved, dict) or sorted(saved) != sorted(labels) or not all(
+            isinstance(value, (int, float)) for value in saved.values()):
+        raise ArtifactError(f"{directory}/config.json: a multi-label run needs label_thresholds, one "
+                                     "number per label of labels.json")
+    return task, np.array([float(saved[label]) for label in labels])
 
 
 def _encoder_overrides(config: dict) -> dict:

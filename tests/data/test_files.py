@@ -222,10 +222,10 @@ def test_fasttext_format(tmp_path):
     assert ds.labels == ["pos", "neg"]
 
 
-def test_fasttext_multi_label_is_not_supported_yet(tmp_path):
+def test_fasttext_label_set_is_an_error_when_multi_label_is_off(tmp_path):
     path = write(tmp_path, "a.ft", "__label__a ok\n__label__a __label__b text\n")
-    with pytest.raises(DataError, match="multi-label") as caught:
-        read_file(path)
+    with pytest.raises(DataError, match="multi_label is off") as caught:
+        read_file(path, multi_label=False)
     assert caught.value.row == 2
 
 

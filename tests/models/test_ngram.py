@@ -66,7 +66,7 @@ def test_features_seen_too_rarely_are_dropped():
     assert encoder.encode(["beta alpha", "zeta"]).lengths.tolist() == [1, 0]
 
 
-def test_members_average_their_log_probabilities():
+def test_members_average_their_logits_which_softmax_makes_their_averaged_log_probabilities():
     model = NgramClassifier(num_features=10, num_classes=3, feature_weights=None, members=3)
     with torch.no_grad():
         model.embedding.weight.normal_()
@@ -75,8 +75,9 @@ def test_members_average_their_log_probabilities():
     model.eval()
     bags = model.embedding(batch.ids, batch.offsets, per_sample_weights=torch.full((4,), 2 ** -0.5))
     per_member = torch.einsum("bmw,mwc->bmc", bags.view(2, 3, 2), model.head_weight) + model.head_bias
-    expected = torch.log_softmax(per_member, -1).mean(1)
-    torch.testing.assert_close(model(batch), expected)
+    torch.testing.assert_close(model(batch), per_member.mean(1))
+    geometric_mean = torch.log_softmax(per_member, -1).mean(1)
+    torch.testing.assert_close(torch.softmax(model(batch), -1), torch.softmax(geometric_mean, -1))
 
 
 @pytest.mark.filterwarnings("ignore:Sparse invariant checks")

@@ -52,7 +52,7 @@ def scripted_validation(monkeypatch, scores, key="accuracy"):
     """Validation returns the given scores epoch by epoch; the weights at each validation are recorded."""
     snapshots = []
 
-    def fake(model, split, batch_size, pad_id, device):
+    def fake(model, split, batch_size, pad_id, device, objective=None):
         snapshots.append(state(model))
         value = scores[len(snapshots) - 1]
         return {"loss": 1.0, "accuracy": 0.5, "macro_f1": 0.5, key: value}

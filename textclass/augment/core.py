@@ -31,7 +31,7 @@ def augment(dataset: TextDataset, augmenter: Augmenter, copies: int = 1, seed: i
         raise ConfigError(f"augmentation copies must be at least 1, got {copies}")
     augmenter.fit(dataset.texts)
     variants = augmenter.generate(dataset.texts, copies, random.Random(seed))
-    texts, labels = list(dataset.texts), None if dataset.labels is None else list(dataset.labels)
+    texts, sources = list(dataset.texts), list(range(len(dataset)))  # sources: the row each text's labels come from
     seen = [{text} for text in dataset.texts]
     for copy in variants:
         if len(copy) != len(dataset):
@@ -41,14 +41,16 @@ def augment(dataset: TextDataset, augmenter: Augmenter, copies: int = 1, seed: i
                 continue
             seen[i].add(text)
             texts.append(text)
-            if labels is not None:
-                labels.append(dataset.labels[i])
+            sources.append(i)
     added = len(texts) - len(dataset)
     log.info("augmentation (%s, %d cop%s): added %d variants to %d training texts, now %d (%d variants equal "
              "to their text or an earlier variant dropped)",
              _name(augmenter), copies, "y" if copies == 1 else "ies", added, len(dataset), len(texts),
              copies * len(dataset) - added)
-    return TextDataset(texts, labels, origin=f"{dataset.origin} (+{added} augmented)", notes=dict(dataset.notes))
+    # subset() carries whichever kind of labels the data has (one label or a label set per text).
+    augmented = dataset.subset(sources, origin=f"{dataset.origin} (+{added} augmented)")
+    augmented.texts, augmented.notes = texts, dict(dataset.notes)
+    return augmented
 
 
 @dataclass

@@ -34,6 +34,9 @@ def add_data_flags(parser: argparse.ArgumentParser, *, training: bool) -> None:
     g.add_argument("--text-column", metavar="NAME", help="column/key holding the text (default: text)")
     g.add_argument("--label-column", metavar="NAME", help="column/key holding the label (default: label, or "
                                                           "the only other column of a two-column file)")
+    g.add_argument("--label-separator", metavar="SEP",
+                   help="split each label cell on SEP into a set of labels (multi-label data), e.g. '|' for "
+                        "billing|urgent; JSON Lines label lists and several __label__ prefixes need no flag")
     g.add_argument("--skip-empty", action="store_true",
                    help="skip rows whose text is empty (counted in the log) instead of stopping with an error")
     g.add_argument("--limit", type=int, metavar="N",

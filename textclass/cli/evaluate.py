@@ -28,7 +28,8 @@ def run(args: argparse.Namespace) -> int:
     clf = TextClassifier.load(args.run_dir)
     splits = load_splits(args.data, test=args.test, data_dir=args.data_dir, text_column=args.text_column,
                          label_column=args.label_column, skip_empty=args.skip_empty, limit=args.limit,
-                         seed=args.seed, need_train=False, test_split=args.split)
+                         seed=args.seed, need_train=False, test_split=args.split,
+                         label_separator=args.label_separator)
     report = clf.evaluate(splits.test, batch_size=args.batch_size, device=args.device)
     print(format_report(report, title=f"Report: {args.run_dir} on {splits.test.origin}"))
     if args.output:

@@ -6,10 +6,10 @@ import re
 import sys
 
 from ..errors import TextclassError
-from . import datasets, embeddings, evaluate, models, predict, serve, train
+from . import datasets, embeddings, evaluate, models, predict, serve, train, tune
 from .common import setup_logging
 
-COMMANDS = (train, evaluate, predict, serve, datasets, models, embeddings)
+COMMANDS = (train, evaluate, predict, serve, datasets, models, embeddings, tune)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,7 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv  # for a command that starts itself again in other processes (train --nproc)
     setup_logging(quiet=args.quiet)
     try:
         return args.run(args)

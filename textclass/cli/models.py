@@ -22,4 +22,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{name} ({', '.join(aliases)}): {doc}")
         for key, default in TextClassifier.hyperparameters(name).items():
             print(f"    --{key.replace('_', '-'):<22} {default!r}")
+        space = MODELS.get(name).search_space
+        if space:
+            print("  `textclass tune` searches: " + "; ".join(f"{k} {r.describe()}" for k, r in space.items()))
     return 0

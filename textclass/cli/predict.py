@@ -77,10 +77,15 @@ def _print_texts(clf: TextClassifier, args: argparse.Namespace) -> int:
     """One human-readable line per text: label, confidence, [top-k, probabilities,] the text's start."""
     rows = predict_rows(clf, args.texts, top_k=args.top_k, probabilities=args.probabilities, digits=args.digits,
                         batch_size=args.batch_size, device=args.device)
-    shown = [name for name in rows[0] if name not in ("label", "confidence", "empty")]
+    shown = [name for name in rows[0] if name not in ("label", "confidence", "labels", "confidences", "empty")]
     for text, row in zip(args.texts, rows):
         extra = "".join(f"\t{name}={row[name]}" for name in shown)
-        print(f"{row['label']}\t{row['confidence']}{extra}\t{'<empty text>' if row['empty'] else _preview(text)}")
+        if "labels" in row:  # multi-label: each chosen label with its own probability
+            chosen = " ".join(f"{label}={p}" for label, p in zip(row["labels"], row["confidences"]))
+            predicted = chosen or "(no label)"
+        else:
+            predicted = f"{row['label']}\t{row['confidence']}"
+        print(f"{predicted}{extra}\t{'<empty text>' if row['empty'] else _preview(text)}")
     empty = sum(row["empty"] for row in rows)
     if empty:
         log.warning("%d of %d texts are empty or whitespace only: their labels mean nothing", empty, len(rows))

@@ -2,15 +2,21 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 
-from ..artifact import RunExistsError, writing
+from ..artifact import RunExistsError, check_target, writing
 from ..augment import METHODS as AUGMENT_METHODS
 from ..classifier import TextClassifier
 from ..data.selection import load_splits
 from ..errors import ArtifactError, ConfigError, DataError
 from ..evaluation import format_report
 from ..models import DEFAULT_MODEL, MODELS
+from ..training import Checkpointer, checkpoint_dir_for, distributed
 from .common import add_data_flags, add_model_flags, add_training_flags, model_params_from, training_options_from
+from .launch import relaunch
+
+log = logging.getLogger("textclass")
 
 
 def add_parser(sub) -> None:
@@ -25,6 +31,17 @@ def add_parser(sub) -> None:
                    help=f"model family (default {DEFAULT_MODEL})")
     add_data_flags(p, training=True)
     add_training_flags(p)
+    c = p.add_argument_group("checkpoints (kept in .DIR.checkpoints/ beside --out until the run is saved)")
+    c.add_argument("--checkpoint-every", type=int, metavar="STEPS",
+                   help="also checkpoint every STEPS optimizer steps (default: only at the end of each epoch)")
+    c.add_argument("--resume", action="store_true",
+                   help="continue from the newest checkpoint of an interrupted training with the same command "
+                        "(same data and settings); the result is as if it had never stopped")
+    d = p.add_argument_group("distributed (PyTorch DDP: gloo on CPU, NCCL on GPU)")
+    d.add_argument("--nproc", type=int, metavar="N",
+                   help="train with N processes on this machine (starts torchrun --standalone); for several "
+                        "machines run `torchrun --nnodes ... -m textclass train ...` yourself (README). "
+                        "--batch-size is per process: the global batch is N times it")
     a = p.add_argument_group("augmentation (adds variants of training texts only; off by default)")
     a.add_argument("--augment", choices=AUGMENT_METHODS.names(),
                    help="eda: synonym replacement, random insertion, swap and deletion (Wei & Zou 2019). "
@@ -54,21 +71,48 @@ def _augment_setting(args: argparse.Namespace) -> dict | None:
 def run(args: argparse.Namespace) -> int:
     clf = TextClassifier(args.model, augment=_augment_setting(args), **training_options_from(args),
                          **model_params_from(args))
-    # An unusable --out is refused now, not after training; the lock keeps a second training off it meanwhile.
+    cfg = clf.training_config()
+    if args.nproc is not None and args.nproc > 1 and not distributed.launched_by_torchrun():
+        with _out_flags():  # settings and --out fail here, once, not in N processes
+            check_target(args.out, overwrite=args.overwrite)
+        return relaunch(args.argv, args.nproc)
+    group = distributed.init_from_environment(cfg.device)
     try:
-        with writing(args.out, overwrite=args.overwrite):
-            return _train(clf, args)
+        if group is not None and not group.is_main:
+            return _train(args, clf, cfg, group)  # rank 0 holds --out and writes the run
+        # An unusable --out is refused now, not after training; the lock keeps a second training off it meanwhile.
+        with _out_flags(), writing(args.out, overwrite=args.overwrite):
+            return _train(args, clf, cfg, group)
+    finally:
+        distributed.shutdown()
+
+
+@contextlib.contextmanager
+def _out_flags():
+    """The library's refusal to replace a run without overwrite=True, in the CLI's words."""
+    try:
+        yield
     except RunExistsError as exc:
         raise ArtifactError(f"{exc.path} is a textclass run; add --overwrite to replace it") from None
 
 
-def _train(clf: TextClassifier, args: argparse.Namespace) -> int:
-    cfg = clf.training_config()
+def _train(args: argparse.Namespace, clf: TextClassifier, cfg, group) -> int:
+    if group is not None and not group.is_main:
+        logging.getLogger("textclass").setLevel(logging.ERROR)  # one log: rank 0's
+    checkpoints = Checkpointer(checkpoint_dir_for(args.out), every_steps=args.checkpoint_every, resume=args.resume)
+    if not args.resume and checkpoints.checkpoints():
+        raise ConfigError(f"{checkpoints.directory} holds checkpoints of an interrupted training: add --resume "
+                          "to continue it, or remove that folder to start over")
+    if args.resume and not checkpoints.checkpoints():
+        log.warning("--resume: no checkpoint in %s; training from the start", checkpoints.directory)
     splits = load_splits(args.data, train=args.train, valid=args.valid, test=args.test, data_dir=args.data_dir,
                          text_column=args.text_column, label_column=args.label_column, skip_empty=args.skip_empty,
-                         limit=args.limit, seed=cfg.seed, progress=cfg.progress)
+                         limit=args.limit, seed=cfg.seed, progress=cfg.progress,
+                         label_separator=args.label_separator)
     _check_test_labels(splits)
-    clf.fit(splits.train, valid=splits.valid)
+    clf.fit(splits.train, valid=splits.valid, checkpoints=checkpoints)
+    if group is not None and not group.is_main:
+        return 0  # rank 0 evaluates and writes the run
     if args.text_column or args.label_column:
         clf.data_columns = {"text_column": args.text_column, "label_column": args.label_column}
     metrics = None
@@ -76,6 +120,7 @@ def _train(clf: TextClassifier, args: argparse.Namespace) -> int:
         metrics = clf.evaluate(splits.test, device=cfg.device)
         print(format_report(metrics, title=f"Test report ({splits.test.origin})"))
     out = clf.save(args.out, metrics=metrics, overwrite=args.overwrite)
+    checkpoints.clear()  # the run they were for is saved
     print(f"\nsaved run to {out}")
     return 0
 
@@ -83,11 +128,11 @@ def _train(clf: TextClassifier, args: argparse.Namespace) -> int:
 def _check_test_labels(splits) -> None:
     """A test label that train lacks would only surface after training; say so before spending that time."""
     train, test = splits.train, splits.test
-    if test is None or test.labels is None or train is None or train.labels is None:
+    if test is None or not test.is_labeled or train is None or not train.is_labeled:
         return
-    known = set(train.labels)
-    unseen = sorted(set(test.labels) - known)
+    known = set(train.label_names())
+    unseen = sorted(set(test.label_names()) - known)
     if unseen:
-        first = next(i for i, label in enumerate(test.labels) if label not in known) + 1
+        first = next(i for i, labels in enumerate(test.as_label_sets()) if not set(labels) <= known) + 1
         raise DataError(f"labels the training data never had: {', '.join(map(repr, unseen[:10]))} "
                         f"(first at example {first})", path=test.origin, field="label")

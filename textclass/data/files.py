@@ -11,6 +11,14 @@ Where errors point, so that the user can find the spot:
 - JSON Lines and fastText format: ``row`` is the 1-based line number.
 - Folder tree: ``path`` is the offending file; there is no row.
 - Bytes that are not UTF-8: the message gives the 1-based line number of the file in every line-based format.
+
+Multi-label data (a set of labels per text) is recognised, or asked for with ``multi_label=True``:
+
+- JSON Lines: the label key holds a list (``"labels": ["joy", "love"]``; ``[]`` is a text with no label);
+- CSV/TSV (and JSON Lines strings): ``label_separator="|"`` splits each label cell (``billing|urgent``);
+- fastText format: several ``__label__`` prefixes on one line.
+
+One row with a set makes the whole file multi-label, and its single labels become one-label sets.
 """
 from __future__ import annotations
 
@@ -37,6 +45,7 @@ _FORMAT_BY_SUFFIX = {
 }
 DEFAULT_TEXT = "text"
 DEFAULT_LABEL = "label"
+DEFAULT_LABELS = "labels"  # the key multi-label JSON Lines files (GoEmotions) use
 # The csv module refuses fields over 128 KiB by default; whole documents (books, long reports) are legitimate.
 _CSV_FIELD_LIMIT = 2**31 - 1
 _FASTTEXT_LABEL = re.compile(r"\s*__label__(\S*)")
@@ -44,7 +53,7 @@ _FASTTEXT_LABEL = re.compile(r"\s*__label__(\S*)")
 
 class _Record(NamedTuple):
     text: str
-    label: str | None  # None: this row has no label
+    label: str | tuple[str, ...] | None  # None: this row has no label; a tuple: a set of labels
     path: Path
     row: int | None
     text_field: str | None
@@ -60,6 +69,8 @@ def read_file(
     skip_empty: bool = False,
     require_labels: bool = True,
     allow_empty: bool = False,
+    label_separator: str | None = None,
+    multi_label: bool | None = None,
 ) -> TextDataset:
     """Read labeled (or, with ``require_labels=False``, possibly unlabeled) texts from ``path``.
 
@@ -71,8 +82,17 @@ def read_file(
     ``skip_empty``, which drops them and records how many in ``notes["skipped_empty"]``, or ``allow_empty``,
     which keeps them (prediction input: an empty text still gets an answer). Without ``require_labels`` a
     partly filled label column is ignored rather than an error.
+
+    ``label_separator`` splits every label cell into a set of labels (CSV/TSV, and strings in JSON Lines);
+    giving it makes the data multi-label. ``multi_label`` left at ``None`` follows the data (a list label or
+    several ``__label__`` prefixes make it multi-label, see the module notes); ``True`` reads single labels
+    as one-label sets; ``False`` makes a label set an error.
     """
     path = Path(path)
+    if label_separator is not None and (not label_separator or label_separator.isspace()):
+        raise ConfigError(f"label_separator must be a visible character or string, got {label_separator!r}")
+    if label_separator is not None and multi_label is False:
+        raise ConfigError("label_separator splits labels into sets, which needs multi_label (not False)")
     if not path.exists():
         raise DataError("no such file or folder", path=path)
     fmt = format or _infer_format(path)
@@ -86,11 +106,13 @@ def read_file(
     elif fmt == "fasttext":
         records = _fasttext_records(path)
     elif fmt == "jsonl":
-        records = _jsonl_records(path, text_column, label_column, require_labels)
+        records = _jsonl_records(path, text_column, label_column, require_labels, label_separator)
     else:
         delimiter = "," if fmt == "csv" else "\t"
-        records = _csv_records(path, delimiter, text_column, label_column, require_labels)
-    return _collect(records, path, skip_empty, require_labels, allow_empty)
+        records = _csv_records(path, delimiter, text_column, label_column, require_labels, label_separator)
+    if label_separator is not None:
+        multi_label = True
+    return _collect(records, path, skip_empty, require_labels, allow_empty, multi_label)
 
 
 def _infer_format(path: Path) -> str:
@@ -104,9 +126,10 @@ def _infer_format(path: Path) -> str:
 
 
 def _collect(records: Iterable[_Record], path: Path, skip_empty: bool, require_labels: bool,
-             allow_empty: bool = False) -> TextDataset:
+             allow_empty: bool = False, multi_label: bool | None = None) -> TextDataset:
     texts: list[str] = []
-    labels: list[str | None] = []
+    labels: list[str | tuple[str, ...] | None] = []
+    any_set = False
     skipped = 0
     first_unlabeled: _Record | None = None
     for record in records:
@@ -120,13 +143,24 @@ def _collect(records: Iterable[_Record], path: Path, skip_empty: bool, require_l
                 raise _missing_label(record, "")
             if first_unlabeled is None:
                 first_unlabeled = record
+        elif isinstance(record.label, tuple):
+            if multi_label is False:
+                raise DataError(f"{len(record.label)} labels ({', '.join(record.label)}) but multi_label is off"
+                                f"{record.hint}", path=record.path, row=record.row, field=record.label_field)
+            any_set = True
         texts.append(record.text)
         labels.append(record.label)
     if not texts:
         raise DataError(f"no rows (after skipping {skipped} with empty text)" if skipped else "no rows", path=path)
     if require_labels and first_unlabeled is not None and any(label is not None for label in labels):
         raise _missing_label(first_unlabeled, " (other rows have one)")
-    dataset = TextDataset(texts, None if first_unlabeled is not None else labels, str(path))
+    if first_unlabeled is not None:
+        dataset = TextDataset(texts, None, str(path))
+    elif multi_label or any_set:
+        sets = [label if isinstance(label, tuple) else (label,) for label in labels]
+        dataset = TextDataset(texts, None, str(path), label_sets=sets)
+    else:
+        dataset = TextDataset(texts, labels, str(path))
     if skip_empty:
         dataset.notes["skipped_empty"] = skipped
         if skipped:
@@ -147,8 +181,9 @@ def _choose_fields(available: list[str], text_field: str | None, label_field: st
             raise _no_such_field(wanted, available, where, kind)
     if label_field is not None:
         return text_field, label_field
-    if DEFAULT_LABEL in available:
-        return text_field, DEFAULT_LABEL
+    for default in (DEFAULT_LABEL, DEFAULT_LABELS):
+        if default in available:
+            return text_field, default
     if not require_labels:
         return text_field, None
     # Guessing is only worth it where the alternative is an error; with optional labels a stray "id"
@@ -164,12 +199,37 @@ def _no_such_field(wanted: str, available: list[str], where: dict, kind: str) ->
     return DataError(f"no {kind} {wanted!r}; the {kind}s are: {names}", field=wanted, **where)
 
 
-def _label(value: object, where: dict, field: str) -> str | None:
-    if isinstance(value, (list, dict)):
-        raise DataError("label is a list or object; multi-label data isn't supported yet", field=field, **where)
+def _label(value: object, where: dict, field: str, separator: str | None) -> str | tuple[str, ...] | None:
+    if isinstance(value, dict):
+        raise DataError("label is an object; expected a string, or a list of strings for several labels",
+                        field=field, **where)
+    if isinstance(value, list):
+        for position, item in enumerate(value, start=1):
+            if isinstance(item, (list, dict)) or item is None:
+                kind = "null" if item is None else type(item).__name__
+                raise DataError(f"label list item {position} is {kind}; expected a string", field=field, **where)
+        return _label_set([str(item) for item in value], where, field)
     if value is None:
         return None
-    return str(value).strip() or None
+    return _split_label(str(value), separator, where, field)
+
+
+def _split_label(cell: str, separator: str | None, where: dict, field: str) -> str | tuple[str, ...] | None:
+    """A label cell as one label, or as a set when ``separator`` is given; ``None`` for a blank cell."""
+    if not cell.strip():
+        return None
+    if separator is None:
+        return cell.strip()
+    return _label_set(cell.split(separator), where, field)
+
+
+def _label_set(items: list[str], where: dict, field: str) -> tuple[str, ...]:
+    labels = [item.strip() for item in items]
+    if not all(labels):
+        position = labels.index("") + 1
+        raise DataError(f"label list item {position} is empty (labels: {items!r})", field=field, **where)
+    # Order and repeats carry no meaning in a set; sorted keeps the dataset the same whatever the file order.
+    return tuple(sorted(set(labels)))
 
 
 def _utf8_lines(path: Path) -> Iterator[str]:
@@ -187,7 +247,7 @@ def _utf8_lines(path: Path) -> Iterator[str]:
 
 
 def _csv_records(path: Path, delimiter: str, text_column: str | None, label_column: str | None,
-                 require_labels: bool) -> Iterator[_Record]:
+                 require_labels: bool, label_separator: str | None = None) -> Iterator[_Record]:
     csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
     reader = csv.reader(_utf8_lines(path), delimiter=delimiter, strict=True)
     row = 0
@@ -218,12 +278,13 @@ def _csv_records(path: Path, delimiter: str, text_column: str | None, label_colu
                 path=path,
                 row=row,
             )
-        label = None if label_at is None else fields[label_at].strip() or None
+        label = None if label_at is None else _split_label(fields[label_at], label_separator,
+                                                             {"path": path, "row": row}, label_name)
         yield _Record(fields[text_at], label, path, row, text_name, label_name, hint)
 
 
 def _jsonl_records(path: Path, text_key: str | None, label_key: str | None,
-                   require_labels: bool) -> Iterator[_Record]:
+                   require_labels: bool, label_separator: str | None = None) -> Iterator[_Record]:
     keys: tuple[str, str | None] | None = None
     for number, line in enumerate(_utf8_lines(path), start=1):
         if not line.strip():
@@ -243,7 +304,7 @@ def _jsonl_records(path: Path, text_key: str | None, label_key: str | None,
         text = obj[text_name]
         if not isinstance(text, str):
             raise DataError(f"text must be a string, got {type(text).__name__}", field=text_name, **where)
-        label = None if label_name is None else _label(obj.get(label_name), where, label_name)
+        label = None if label_name is None else _label(obj.get(label_name), where, label_name, label_separator)
         yield _Record(text, label, path, number, text_name, label_name or DEFAULT_LABEL)
 
 
@@ -256,12 +317,11 @@ def _fasttext_records(path: Path) -> Iterator[_Record]:
         while match := _FASTTEXT_LABEL.match(body, position):
             labels.append(match.group(1))
             position = match.end()
+        where = {"path": path, "row": number}
         if len(labels) > 1:
-            raise DataError(
-                f"{len(labels)} labels ({', '.join(labels)}); multi-label data isn't supported yet",
-                path=path, row=number, field=DEFAULT_LABEL,
-            )
-        label = labels[0] if labels else None
+            label = _label_set(labels, where, DEFAULT_LABEL)
+        else:
+            label = labels[0] if labels else None
         yield _Record(body[position:].lstrip(), label or None, path, number, DEFAULT_TEXT, DEFAULT_LABEL)
 
 

@@ -20,7 +20,7 @@ class DataSplits:
 def load_splits(data: str | None = None, *, train=None, valid=None, test=None, data_dir=None,
                 text_column: str | None = None, label_column: str | None = None, skip_empty: bool = False,
                 limit: int | None = None, seed: int = 0, need_train: bool = True,
-                test_split: str = "test", progress: bool = True) -> DataSplits:
+                test_split: str = "test", progress: bool = True, label_separator: str | None = None) -> DataSplits:
     """Files override a built-in source's splits; ``limit`` samples each split (stratified, seeded).
 
     The validation split is left ``None`` unless given: hold-out from train is the classifier's job, so
@@ -38,7 +38,8 @@ def load_splits(data: str | None = None, *, train=None, valid=None, test=None, d
     def read(path, role):
         if path is None:
             return None
-        return read_file(path, text_column=text_column, label_column=label_column, skip_empty=skip_empty)
+        return read_file(path, text_column=text_column, label_column=label_column, skip_empty=skip_empty,
+                         label_separator=label_separator)
 
     splits = DataSplits(train=read(train, "train") if need_train else None, valid=read(valid, "valid"),
                         test=read(test, "test"))

@@ -3,6 +3,12 @@
 Randomness comes only from ``random.Random(seed)``, never from ``hash()`` (salted per process) or from set
 and dict iteration over unsorted labels, so the same seed picks the same rows on every machine. Chosen rows
 keep their original relative order.
+
+Multi-label data cannot be grouped by label (a text has several), so it is split by iterative
+stratification (Sechidis, Tsoumakas and Vlahavas, 2011): labels are taken rarest first, and each text of the
+label goes to the part that still wants most of that label, so every label keeps about its share on both
+sides. Then every label is made to have a text in the larger part (``rest``, the training side), swapping in a text whose labels that part keeps anyway, so a model never has to predict a
+label it could not learn. A label may still be absent from the held-out part; threshold tuning copes.
 """
 from __future__ import annotations
 
@@ -23,6 +29,11 @@ def stratified_split(ds: TextDataset, fraction: float, seed: int) -> tuple[TextD
         raise ConfigError(f"the held-out fraction must be between 0 and 1, got {fraction}")
     if len(ds) < 2:
         raise ConfigError(f"{ds.origin}: cannot split {len(ds)} row(s)")
+    if ds.label_sets is not None:
+        heldout = _iterative_stratification(ds.label_sets, math.floor(fraction * len(ds) + 0.5), seed)
+        rest = sorted(set(range(len(ds))) - set(heldout))
+        return (ds.subset(rest, f"{ds.origin} (without held-out {fraction:g})"),
+                ds.subset(heldout, f"{ds.origin} (held-out {fraction:g})"))
     groups = _groups(ds)
     sizes = [len(group) for group in groups]
     quotas = _allocate(sizes, math.floor(fraction * len(ds) + 0.5))
@@ -39,6 +50,9 @@ def stratified_subsample(ds: TextDataset, n: int, seed: int) -> TextDataset:
         raise ConfigError(f"a subsample needs at least one row, got n={n}")
     if n >= len(ds):
         return ds
+    if ds.label_sets is not None:
+        return ds.subset(_iterative_stratification(ds.label_sets, n, seed, keep_labels_in_rest=False),
+                         f"{ds.origin} ({n} sampled)")
     groups = _groups(ds)
     chosen = _sample(groups, _allocate([len(group) for group in groups], n), seed)
     return ds.subset(chosen, f"{ds.origin} ({n} sampled)")
@@ -74,3 +88,67 @@ def _sample(groups: list[list[int]], quotas: list[int], seed: int) -> list[int]:
     for group, quota in zip(groups, quotas):
         chosen.extend(rng.sample(group, quota))
     return sorted(chosen)
+
+
+def _iterative_stratification(label_sets: list[tuple[str, ...]], n_heldout: int, seed: int,
+                              keep_labels_in_rest: bool = True) -> list[int]:
+    """Sorted indices of exactly ``n_heldout`` rows whose label shares follow the whole data's (see the module
+    notes); with ``keep_labels_in_rest``, every label also keeps a row outside them."""
+    rng = random.Random(seed)
+    n = len(label_sets)
+    names = sorted({label for labels in label_sets for label in labels})
+    column = {name: i for i, name in enumerate(names)}
+    rows_of: list[list[int]] = [[] for _ in names]
+    for row, labels in enumerate(label_sets):
+        for label in labels:
+            rows_of[column[label]].append(row)
+    for rows in rows_of:
+        rng.shuffle(rows)
+    REST, HELDOUT = 0, 1
+    capacity = [n - n_heldout, n_heldout]
+    wanted = [[len(rows) * capacity[part] / n for rows in rows_of] for part in (REST, HELDOUT)]
+    unplaced = [len(rows) for rows in rows_of]
+    part_of = [-1] * n
+    while True:
+        open_labels = [(count, rng.random(), label) for label, count in enumerate(unplaced) if count > 0]
+        if not open_labels:
+            break
+        _, _, label = min(open_labels)  # the rarest label still to place; ties at random
+        for row in rows_of[label]:
+            if part_of[row] != -1:
+                continue
+            # Never past a part's size, so both parts come out exactly as large as asked.
+            part = max((p for p in (REST, HELDOUT) if capacity[p] > 0),
+                       key=lambda p: (wanted[p][label], capacity[p], p == REST))
+            part_of[row] = part
+            capacity[part] -= 1
+            for other in label_sets[row]:
+                wanted[part][column[other]] -= 1
+                unplaced[column[other]] -= 1
+    unlabeled = [row for row in range(n) if part_of[row] == -1]
+    rng.shuffle(unlabeled)
+    for row in unlabeled:
+        part_of[row] = HELDOUT if capacity[HELDOUT] > 0 else REST
+        capacity[part_of[row]] -= 1
+    if keep_labels_in_rest:
+        _keep_every_label_in_rest(label_sets, part_of, rows_of, column)
+    return [row for row in range(n) if part_of[row] == 1]
+
+
+def _keep_every_label_in_rest(label_sets, part_of: list[int], rows_of: list[list[int]], column: dict) -> None:
+    """Swap rows so that every label has one in part 0; sizes stay as they are."""
+    in_rest = [sum(part_of[row] == 0 for row in rows) for rows in rows_of]
+    for label, rows in enumerate(rows_of):
+        if in_rest[label]:
+            continue
+        incoming = rows[0]  # rows_of lists are already shuffled with the seed
+        # A row part 0 can give up without losing a label: each of its labels has another row there.
+        outgoing = next((row for row in range(len(part_of)) if part_of[row] == 0
+                         and all(in_rest[column[other]] > 1 for other in label_sets[row])), None)
+        if outgoing is None:
+            continue  # every row of part 0 holds the last copy of some label: nothing can move
+        part_of[incoming], part_of[outgoing] = 0, 1
+        for other in label_sets[incoming]:
+            in_rest[column[other]] += 1
+        for other in label_sets[outgoing]:
+            in_rest[column[other]] -= 1

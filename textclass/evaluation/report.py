@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..io import write_json
+from .multilabel import format_multilabel_report
 
 LABEL_WIDTH = 30
 CONFUSION_LABEL_WIDTH = 12
@@ -11,6 +12,8 @@ ELLIPSIS = "…"
 
 def format_report(report: dict, title: str = "Test report", max_confusion_classes: int = 20) -> str:
     """Headline numbers, a per-class table, then the confusion matrix or, for many classes, the worst confusions."""
+    if report.get("task") == "multi_label":
+        return format_multilabel_report(report, title)
     sections = [
         _headline(report, title),
         _per_class_table(report),

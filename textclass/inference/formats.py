@@ -205,6 +205,11 @@ def _keys_differ(extra: list[str], missing: list[str]) -> str:
     return "; ".join(parts)
 
 
+def _line(label) -> str:
+    """A label, or a multi-label run's label set joined with '|' (what ``--label-separator '|'`` reads back)."""
+    return "|".join(label) if isinstance(label, list) else str(label)
+
+
 def _cell(value) -> str:
     if isinstance(value, str):
         return value
@@ -230,7 +235,7 @@ class LinesWriter(RowWriter):
         self.label_field = label_field
 
     def write(self, rows: list[Row], predicted_fields: list[str]) -> None:
-        self.stream.write("".join(f"{row.fields[self.label_field]}\n" for row in rows))
+        self.stream.write("".join(f"{_line(row.fields[self.label_field])}\n" for row in rows))
 
 
 def open_writer(stream: IO[str], fmt: str, *, source: str, input_columns: list[str] | None,

@@ -4,6 +4,10 @@ Fields, in order: ``label``, ``confidence``, ``empty`` (the text is empty or whi
 nothing about it, whatever the confidence), then with ``top_k`` ``top1_label``, ``top1_probability``, ...,
 then with ``probabilities`` one ``p_<label>`` per label. ``prefix`` is put before every name, for inputs
 that already have a column called ``label``.
+
+A multi-label run (``thresholds`` given, one per label) has ``labels`` (the list of labels at or above their
+thresholds, possibly empty) and ``confidences`` (each chosen label's own probability) in place of ``label``
+and ``confidence``.
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ class RowSpec:
     probabilities: bool = False
     digits: int | None = None  # significant digits; None keeps every digit of the float32
     prefix: str = ""
+    thresholds: tuple[float, ...] | None = None  # per label: a multi-label run
 
     def __post_init__(self):
         if not 0 <= self.top_k <= len(self.labels):
@@ -33,7 +38,7 @@ class RowSpec:
 
     @property
     def fields(self) -> list[str]:
-        names = ["label", "confidence", "empty"]
+        names = ["labels", "confidences", "empty"] if self.thresholds is not None else ["label", "confidence", "empty"]
         for rank in range(1, self.top_k + 1):
             names += [f"top{rank}_label", f"top{rank}_probability"]
         if self.probabilities:
@@ -42,7 +47,7 @@ class RowSpec:
 
     @property
     def label_field(self) -> str:
-        return self.prefix + "label"
+        return self.prefix + ("labels" if self.thresholds is not None else "label")
 
     def rows(self, texts: Sequence[str], proba: np.ndarray) -> list[dict]:
         """One dict per text, in ``fields`` order, from ``proba`` (``[len(texts), len(labels)]``)."""
@@ -53,7 +58,11 @@ class RowSpec:
         rows = []
         for i, text in enumerate(texts):
             p = rounded[i]
-            values = [self.labels[best[i]], p[best[i]], not text.strip()]
+            if self.thresholds is not None:
+                chosen = [j for j, threshold in enumerate(self.thresholds) if proba[i, j] >= threshold]
+                values = [[self.labels[j] for j in chosen], [p[j] for j in chosen], not text.strip()]
+            else:
+                values = [self.labels[best[i]], p[best[i]], not text.strip()]
             if order is not None:
                 for j in order[i]:
                     values += [self.labels[j], p[j]]
@@ -61,6 +70,11 @@ class RowSpec:
                 values += p
             rows.append(dict(zip(names, values)))
         return rows
+
+
+def thresholds_of(classifier) -> tuple[float, ...] | None:
+    """A multi-label classifier's per-label decision thresholds; None for a single-label one."""
+    return tuple(float(t) for t in classifier.thresholds_) if classifier.multi_label else None
 
 
 def _round(proba: np.ndarray, digits: int | None) -> list[list[float]]:
@@ -82,5 +96,5 @@ def predict_rows(classifier, texts: Sequence[str], *, top_k: int = 0, probabilit
     [{'label': 'pos', 'confidence': 0.97, 'empty': False}, {'label': 'neg', 'confidence': 0.61, 'empty': True}]
     """
     texts = list(texts)
-    spec = RowSpec(tuple(classifier.labels_), top_k, probabilities, digits, prefix)
+    spec = RowSpec(tuple(classifier.labels_), top_k, probabilities, digits, prefix, thresholds_of(classifier))
     return spec.rows(texts, classifier.predict_proba(texts, batch_size=batch_size, device=device))

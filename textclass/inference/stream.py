@@ -20,7 +20,7 @@ from ..errors import ConfigError, DataError
 from ..io import atomic_open
 from .formats import (INPUT_FORMATS, OUTPUT_FORMATS, CountingLines, Row, RowReader, format_from_suffix, open_reader,
                       open_writer)
-from .rows import RowSpec
+from .rows import RowSpec, thresholds_of
 
 log = logging.getLogger("textclass.inference")
 
@@ -126,7 +126,7 @@ def predict_file(classifier, input: str | os.PathLike, output: str | os.PathLike
     """
     input, output = str(input), str(output)
     input_format, output_format = resolve_formats(input, output, input_format, output_format)
-    spec = RowSpec(tuple(classifier.labels_), top_k, probabilities, digits, prefix)
+    spec = RowSpec(tuple(classifier.labels_), top_k, probabilities, digits, prefix, thresholds_of(classifier))
     if output_format == "lines" and (top_k or probabilities):
         raise ConfigError("the lines output format holds only the label; for top_k or probabilities write "
                           "csv, tsv or jsonl")

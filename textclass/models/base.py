@@ -31,6 +31,9 @@ class TextModel(nn.Module):
     input_format: ClassVar[InputFormat]
     encoder: ClassVar[dict]  # {"name": registered encoder, "params": its settings for this family}
     training_defaults: ClassVar[dict] = {}  # TrainingConfig fields this family sets differently
+    # What `textclass tune` searches: setting name -> range (textclass.search_space), hyperparameters and
+    # TrainingConfig fields alike. Empty: nothing declared, so the family cannot be tuned without a space.
+    search_space: ClassVar[dict] = {}
 
     def forward(self, batch: "Batch") -> torch.Tensor:  # pragma: no cover - every family defines it
         raise NotImplementedError

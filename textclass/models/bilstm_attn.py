@@ -7,6 +7,7 @@ from torch import nn
 from .base import TokenAttention
 from .embedding import PretrainedEmbedding
 from .recurrent import LengthAwareLSTM
+from ..search_space import Choice, FloatRange, IntRange
 from .registry import register_model
 
 
@@ -21,6 +22,10 @@ class BiLSTMAttentionClassifier(PretrainedEmbedding, TokenAttention):
 
     input_format = "padded"
     encoder = {"name": "vocab_v1", "params": {}}
+    search_space = {"lr": FloatRange(3e-4, 5e-3, log=True), "epochs": IntRange(2, 8),
+                    "batch_size": Choice((32, 64, 128)), "embedding_dim": Choice((64, 128, 200)),
+                    "hidden_dim": Choice((64, 128, 256)), "num_layers": IntRange(1, 2),
+                    "attention_dim": Choice((64, 128)), "dropout": FloatRange(0.1, 0.6), "min_freq": IntRange(1, 5)}
 
     def __init__(self, vocab_size: int, num_classes: int, padding_idx: int = 0, embedding_dim: int = 128,
                  hidden_dim: int = 256, num_layers: int = 2, dropout: float = 0.5, bidirectional: bool = True,

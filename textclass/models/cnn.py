@@ -6,6 +6,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..errors import ConfigError
+from ..search_space import Choice, FloatRange, IntRange
 from .embedding import PretrainedEmbedding
 from .registry import register_model
 
@@ -38,6 +39,12 @@ class CNNClassifier(PretrainedEmbedding):
     # stops two epochs later, while BANKING77's short texts need ~8 epochs (85.5% test after a fixed 6, 87.9%
     # with this rule; BENCHMARKS.md). The kept epoch is always the best on validation.
     training_defaults = {"epochs": 20, "patience": 2}
+    # Epochs stay with early stopping; the search covers Adam's step, batch size and the network's width.
+    search_space = {"lr": FloatRange(2e-4, 5e-3, log=True), "batch_size": Choice((32, 64, 128)),
+                    "embedding_dim": Choice((64, 128, 200)), "num_filters": Choice((50, 100, 200, 300)),
+                    "kernel_sizes": Choice(("2,3,4", "3,4,5", "3,5,7", "2,3,4,5")),
+                    "dropout": FloatRange(0.1, 0.6), "min_freq": IntRange(1, 5),
+                    "weight_decay": FloatRange(1e-8, 1e-4, log=True)}
 
     def __init__(self, vocab_size: int, num_classes: int, padding_idx: int = 0, embedding_dim: int = 128,
                  kernel_sizes: str = "3,4,5", num_filters: int = 100, dropout: float = 0.5, embeddings: str = "",

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError
+from ..search_space import Choice, FloatRange, IntRange
 from ..training.device import idle_cores
 from ..training.optim import RowwiseAdagrad
 from .base import TextModel
@@ -39,6 +40,13 @@ class NgramClassifier(TextModel):
     # Adagrad's first step on a feature is about lr whatever its gradient's size, which suits features seen
     # in a handful of texts; the linear decay ends training at lr 0. Sparse gradients cannot be clipped cheaply.
     training_defaults = {"epochs": 5, "batch_size": 256, "lr": 0.2, "clip_grad_norm": None, "lr_schedule": "linear"}
+    # What `textclass tune` searches: the step size and length of training, the features (the encoder's
+    # settings) and the ensemble; the table's width is capped by the class count anyway.
+    search_space = {"lr": FloatRange(0.02, 1.0, log=True), "epochs": IntRange(2, 10),
+                    "batch_size": Choice((64, 128, 256, 512)), "word_ngrams": IntRange(1, 3),
+                    "char_ngrams": Choice(("off", "2-4", "3-5", "2-6")), "min_count": IntRange(1, 3),
+                    "nb_weights": Choice(("auto", "off")), "hidden_dim": Choice((16, 32, 64)),
+                    "members": IntRange(1, 4), "weight_decay": FloatRange(1e-8, 1e-4, log=True)}
 
     def __init__(self, num_features: int, num_classes: int, feature_weights: np.ndarray | None,
                  hidden_dim: int = 64, members: int = 4):
@@ -72,8 +80,10 @@ class NgramClassifier(TextModel):
             chosen = bags[torch.arange(len(lengths), device=bags.device), member]
             return torch.einsum("bw,bwc->bc", chosen, self.head_weight[member]) + self.head_bias[member]
         logits = torch.einsum("bmw,mwc->bmc", bags, self.head_weight) + self.head_bias
-        # The members' averaged log-probabilities: a normalised geometric mean of their predictions.
-        return torch.log_softmax(logits, dim=-1).mean(1)
+        # The members' averaged logits. Under softmax that is their normalised geometric mean (each member's
+        # log-normaliser is the same for every class and cancels); under per-label sigmoids (multi-label),
+        # the geometric mean of their odds.
+        return logits.mean(1)
 
     def intra_op_threads(self) -> int | None:
         """The cores nothing else is running on right now, at least one.

@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from ..errors import ArtifactError, ConfigError
+from ..search_space import Choice, FloatRange, IntRange
 from ..text.hf_encoder import NO_PRETRAINED, require_transformers
 from .base import TextModel
 from .registry import register_model
@@ -32,6 +33,10 @@ class TransformerClassifier(TextModel):
     # 92.8% with 1e-4 for 10 (benchmarks: BENCHMARKS.md); the best validation epoch is kept either way.
     training_defaults = {"epochs": 10, "batch_size": 32, "lr": 1e-4, "weight_decay": 0.01, "clip_grad_norm": 1.0,
                          "lr_schedule": "linear", "warmup_ratio": 0.06}
+    # Around the fine-tuning recipe above: the step size matters most, then the length and the warm-up.
+    search_space = {"lr": FloatRange(1e-5, 3e-4, log=True), "epochs": IntRange(3, 10),
+                    "batch_size": Choice((16, 32)), "warmup_ratio": FloatRange(0.0, 0.15),
+                    "weight_decay": FloatRange(0.0, 0.1)}
 
     def __init__(self, num_classes: int, padding_idx: int, pretrained: str = "", architecture: dict | None = None):
         super().__init__()
