@@ -139,6 +139,8 @@ def test_mangled_vocabularies_are_one_clear_error(bilstm, content):
     lambda c: c["training"].update(epochs="many"),
     lambda c: c["model"]["params"].update(no_such_param=1),
     lambda c: c.update(format_version="1"),
+    lambda c: c.update(task=["single_label"]),
+    lambda c: c.update(distributed=None),
 ])
 def test_malformed_config_sections_are_one_clear_error(bilstm, edit):
     edit_config(bilstm, edit)

@@ -36,6 +36,10 @@ def check_config(config: dict, path: Path) -> None:
             raise ArtifactError(f"{path}: {section}.name must be a string; the file is damaged")
         if not isinstance(config[section].get("params"), dict):
             raise ArtifactError(f"{path}: {section}.params must be an object; the file is damaged")
+    if not isinstance(config.get("task", ""), str):
+        raise ArtifactError(f"{path}: task must be a string; the file is damaged")
+    if not isinstance(config.get("distributed", {}), dict):
+        raise ArtifactError(f"{path}: distributed must be an object; the file is damaged")
     if not isinstance(config.get("augment"), (dict, type(None))):
         raise ArtifactError(f"{path}: augment must be an object or null; the file is damaged")
     best_epoch = config.get("best_epoch")
