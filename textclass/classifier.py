@@ -21,6 +21,7 @@ from . import artifact, artifact_checks
 from .augment import resolve as resolve_augmentation
 from .batching import EncodedSplit, iterate_batches
 from .data import TextDataset, stratified_split
+from .data.shape import DataShape
 from .errors import ArtifactError, ConfigError, DataError
 from .evaluation import apply_thresholds, classification_report, multilabel_report, tune_thresholds
 from .evaluation.label_thresholds import DEFAULT_THRESHOLD
@@ -29,6 +30,7 @@ from .models.base import TextModel, TokenAttention
 from .registry import constructor_defaults
 from .text import ENCODERS, build_encoder, load_encoder
 from .text.base import Encoder
+from .training.balance import AUTO_MIN_EXAMPLES, AUTO_MIN_IMBALANCE, choose_shift, class_offsets
 from .training import OPTIONS, TrainingConfig, check_option, predict_logits, resolve_device, train_model
 from .training.objectives import OBJECTIVES
 
@@ -91,6 +93,8 @@ class TextClassifier:
         self.model_: TextModel | None = None
         self.history_: list[dict] = []
         self.best_epoch_: int | None = None
+        # Settings fit chose from the data because they were left unset: {name: {"value", "why"}}.
+        self.defaults_: dict = {}
 
     # -- configuration --------------------------------------------------------------------------------
     @staticmethod
@@ -133,19 +137,23 @@ class TextClassifier:
             known = ", ".join(sorted(set(model_keys) | set(encoder_keys) | set(OPTIONS)))
             raise ConfigError(f"model {self.model!r} has no parameter {', '.join(unknown)}; it accepts: {known}")
         # Every hyperparameter is resolved and stored, so a run does not depend on later default changes.
-        model_params = {**model_keys, **{k: v for k, v in self.params.items() if k in model_keys}}
+        chosen = {k: d["value"] for k, d in getattr(self, "defaults_", {}).items()}
+        model_params = {**model_keys, **{k: v for k, v in {**chosen, **self.params}.items() if k in model_keys}}
         encoder_params = {**cls.encoder.get("params", {}),
-                          **{k: v for k, v in self.params.items() if k in encoder_keys}}
+                          **{k: v for k, v in {**chosen, **self.params}.items() if k in encoder_keys}}
         return model_params, {"name": cls.encoder["name"], "params": encoder_params}
 
     def training_config(self, task: str = "single_label") -> TrainingConfig:
-        """Explicit options, else the model family's own defaults, else TrainingConfig's.
+        """Explicit options, else what fit chose from the data, else the model family's own defaults, else
+        TrainingConfig's.
 
         A multi-label task keeps the epoch with the best validation macro F1 unless ``monitor`` says otherwise:
         TrainingConfig's default, accuracy, would be subset accuracy there, which rewards predicting the
         commonest single label."""
         task_defaults = {"monitor": "macro_f1"} if task == "multi_label" else {}
-        return TrainingConfig(**{**MODELS.get(self.model).training_defaults, **task_defaults, **self.options})
+        chosen = {k: d["value"] for k, d in getattr(self, "defaults_", {}).items() if k in OPTIONS}
+        return TrainingConfig(**{**MODELS.get(self.model).training_defaults, **task_defaults, **chosen,
+                                 **self.options})
 
     def _build_model(self, model_params: dict, run_dir: Path | None = None) -> TextModel:
         """The one path from configuration to model, for ``fit`` and ``load`` alike (``run_dir`` when loading)."""
@@ -170,6 +178,7 @@ class TextClassifier:
         Labels that are lists (or a TextDataset with ``label_sets``) train a multi-label classifier; its
         per-label thresholds are then tuned on the validation split (0.5 without one).
         """
+        self.defaults_ = {}
         train = _as_dataset(train, "training data")
         _require_labeled(train, "training")
         self.task_ = "multi_label" if train.is_multi_label else "single_label"
@@ -196,11 +205,14 @@ class TextClassifier:
         if self.task_ == "single_label" and len(self.labels_) < 2:
             raise DataError(f"training data has a single label ({self.labels_[0]!r}); need at least two classes",
                             path=train.origin)
+        train_labels = self._encode_labels(train)
+        if self.task_ == "single_label":  # the rules read class counts; label sets have none to read
+            self._choose_from_data(DataShape.of(train.texts, train_labels))
+            cfg = self.training_config(self.task_)
         model_params, encoder_config = self._split_params()
         torch.manual_seed(cfg.seed)
         # Encoders may learn from labels (naive-Bayes feature weights); they only ever see the training split.
         self.encoder_ = build_encoder(encoder_config)
-        train_labels = self._encode_labels(train)
         train_split = EncodedSplit(self.encoder_.fit_encode(train.texts, train_labels), train_labels)
         valid_split = self._encode(valid, "valid") if valid is not None else None
         self.model_ = self._build_model(model_params)
@@ -213,10 +225,58 @@ class TextClassifier:
         self.history_, self.best_epoch_ = result.history, result.best_epoch
         self.world_size_ = result.world_size
         self.model_.to("cpu").eval()  # predictions start on CPU; fit's device is a training choice
+        if self.task_ == "single_label":
+            self._balance_decisions(cfg, train_labels, valid_split)
+        # As load does: a fitted and a loaded classifier predict through the same computation, bit for bit.
+        self.model_.prepare_for_inference()
         self.thresholds_ = None
         if self.task_ == "multi_label":
             self.thresholds_ = self._tuned_thresholds(valid)
         return self
+
+    def _choose_from_data(self, shape: DataShape) -> None:
+        """Apply the model family's data rules to every setting the user left unset, and say so."""
+        log.info("training data: %s", ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v:,.1f}"
+                                                 for k, v in shape.to_dict().items()))
+        self.defaults_ = {"data_shape": {"value": shape.to_dict(), "why": "measured on the training split"}}
+        if shape.classes > shape.texts / 2:
+            log.warning("%s classes among %s training texts: nearly every text has a label of its own, so little "
+                        "can be learned about any label; is the label column the right one?",
+                        f"{shape.classes:,}", f"{shape.texts:,}")
+        for name, (value, why) in MODELS.get(self.model).data_defaults(shape).items():
+            if name in self.options or name in self.params:
+                continue
+            self.defaults_[name] = {"value": value, "why": why}
+            log.info("default %s = %s: %s", name, value, why)
+
+    def _balance_decisions(self, cfg: TrainingConfig, train_labels: np.ndarray, valid: EncodedSplit | None) -> None:
+        """The class_balance option: shift decisions towards rare classes when validation says it pays."""
+        counts = np.bincount(train_labels, minlength=len(self.labels_))
+        imbalance = counts.max() / max(counts.min(), 1)
+        if cfg.class_balance == "off":
+            return
+        if cfg.class_balance == "auto" and imbalance < AUTO_MIN_IMBALANCE:
+            log.info("class_balance auto: classes within %gx of each other (%.1fx), decisions left as trained",
+                     AUTO_MIN_IMBALANCE, imbalance)
+            return
+        if cfg.class_balance == "auto" and counts.min() < AUTO_MIN_EXAMPLES:
+            log.info("class_balance auto: the rarest class has %d training examples (under %d), too few to "
+                     "estimate class priors by; decisions left as trained", counts.min(), AUTO_MIN_EXAMPLES)
+            return
+        if valid is None:
+            log.log(logging.WARNING if cfg.class_balance == "on" else logging.INFO,
+                    "class_balance: no validation data to choose a shift on; decisions left as trained")
+            return
+        valid_logits = predict_logits(self.model_, valid, PREDICT_BATCH_SIZE, pad_id=self._pad_id())
+        tau, scored = choose_shift(valid_logits, valid.labels, counts)
+        why = (f"largest class {imbalance:.1f}x the smallest; validation accuracy/macro-F1 per tau: "
+               + ", ".join(f"{s['tau']:g}: {100 * s['accuracy']:.2f}/{100 * s['macro_f1']:.2f}" for s in scored))
+        if tau and not self.model_.shift_class_scores(torch.from_numpy(class_offsets(counts, tau))):
+            log.log(logging.WARNING if cfg.class_balance == "on" else logging.INFO,
+                    "class_balance: model %s cannot shift its decisions; left as trained", self.model)
+            return
+        self.defaults_["class_prior_shift"] = {"value": tau, "why": why}
+        log.info("class_balance: decisions shifted by %g x log prior (%s)", tau, why)
 
     def _same_task(self, data: TextDataset, role: str) -> TextDataset:
         """``data`` with labels of the kind the classifier was trained on: single labels read as one-label
@@ -285,10 +345,10 @@ class TextClassifier:
     def predict(self, texts: Iterable[str], batch_size: int | None = None, device: str | None = None) -> list:
         """One label per text; multi-label: a list per text of the labels at or above their thresholds
         (in ``labels_`` order, possibly empty)."""
-        proba = self.predict_proba(texts, batch_size, device)
         if self.multi_label:
-            return self.label_sets(proba)
-        return [self.labels_[i] for i in proba.argmax(1)]
+            return self.label_sets(self.predict_proba(texts, batch_size, device))
+        # Softmax keeps the order of scores: no probabilities needed (nor their texts x classes copy).
+        return [self.labels_[i] for i in self._logits(texts, batch_size, device).argmax(1)]
 
     def label_sets(self, proba: np.ndarray) -> list[list[str]]:
         """The predicted label set of each row of multi-label ``predict_proba`` output."""
@@ -357,6 +417,7 @@ class TextClassifier:
             "encoder": self.encoder_.config(),
             "training": self.training_config(self.task_).to_dict(),
             "best_epoch": self.best_epoch_,
+            "defaults": self.defaults_,
             "distributed": {"world_size": self.world_size_},
             "augment": None if self.augment is None else resolve_augmentation(self.augment).record(),
             **({"data": self.data_columns} if self.data_columns else {}),
@@ -398,8 +459,10 @@ class TextClassifier:
                                                  directory / "model.safetensors")
         artifact.load_weights(clf.model_, directory)
         clf.model_.eval()
+        clf.model_.prepare_for_inference()
         clf.history_ = artifact.read_json(directory / "history.json") if (directory / "history.json").exists() else []
         clf.best_epoch_ = config.get("best_epoch")
+        clf.defaults_ = config.get("defaults", {})
         clf.world_size_ = config.get("distributed", {}).get("world_size", 1)
         clf.data_columns = config.get("data")  # absent in runs saved before it was recorded
         return clf

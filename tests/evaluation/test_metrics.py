@@ -16,6 +16,7 @@ EXPECTED_KEYS = {
     "per_class",
     "labels",
     "confusion_matrix",
+    "top_confusions",
     "n",
     "undefined_precision",
 }
@@ -91,7 +92,7 @@ def test_keys_order_of_labels_and_json_types():
     assert report["labels"] == labels
     assert list(report["per_class"]) == labels
     assert json.loads(json.dumps(report)) == report
-    scalars = [report[key] for key in EXPECTED_KEYS - {"per_class", "labels", "confusion_matrix", "undefined_precision", "n"}]
+    scalars = [report[key] for key in EXPECTED_KEYS - {"per_class", "labels", "confusion_matrix", "top_confusions", "undefined_precision", "n"}]
     scalars += [value for stats in report["per_class"].values() for value in stats.values()]
     assert all(type(value) in (float, int) for value in scalars)
     assert type(report["n"]) is int
@@ -163,3 +164,15 @@ def test_agrees_with_sklearn_on_random_data():
     assert report["accuracy"] == pytest.approx(sk_metrics.accuracy_score(y_true, y_pred))
     assert report["confusion_matrix"] == sk_metrics.confusion_matrix(y_true, y_pred, labels=indices).tolist()
     assert report["undefined_precision"] == labels[-2:]
+
+
+def test_many_classes_keep_no_confusion_matrix_but_the_top_mistakes():
+    from textclass.evaluation.metrics import CONFUSION_MAX_CLASSES
+
+    classes = CONFUSION_MAX_CLASSES + 1
+    true = np.array([0, 1, 1, 2, 2, 2])
+    pred = np.array([0, 2, 2, 1, 2, 0])
+    report = classification_report(true, pred, [f"c{i}" for i in range(classes)])
+    assert report["confusion_matrix"] is None
+    assert report["top_confusions"] == [[1, 2, 2], [2, 0, 1], [2, 1, 1]]
+    assert report["per_class"]["c2"]["recall"] == 1 / 3

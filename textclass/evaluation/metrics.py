@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+CONFUSION_MAX_CLASSES = 1000
+
 
 def classification_report(y_true, y_pred, labels: Sequence[str], loss: float | None = None) -> dict:
     """Accuracy, per-class and averaged precision/recall/F1, and the confusion matrix.
@@ -29,11 +31,13 @@ def classification_report(y_true, y_pred, labels: Sequence[str], loss: float | N
         raise ValueError("cannot evaluate zero examples")
 
     n_classes = len(labels)
-    # One bincount over flattened (true, pred) cells is the whole confusion matrix, with no Python loop over rows.
-    confusion = np.bincount(true * n_classes + pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
-    hits = np.diag(confusion)
-    support = confusion.sum(axis=1)
-    predicted = confusion.sum(axis=0)
+    hits = np.bincount(true[true == pred], minlength=n_classes)
+    support = np.bincount(true, minlength=n_classes)
+    predicted = np.bincount(pred, minlength=n_classes)
+    confusion = None
+    if n_classes <= CONFUSION_MAX_CLASSES:
+        # One bincount over flattened (true, pred) cells is the whole matrix, with no Python loop over rows.
+        confusion = np.bincount(true * n_classes + pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
     precision = _divide_or_zero(hits, predicted)
     recall = _divide_or_zero(hits, support)
@@ -67,10 +71,23 @@ def classification_report(y_true, y_pred, labels: Sequence[str], loss: float | N
                 for i, label in enumerate(labels)
             },
             "undefined_precision": [label for label, count in zip(labels, predicted) if count == 0],
-            "confusion_matrix": confusion.tolist(),
+            # None above CONFUSION_MAX_CLASSES classes: the matrix grows with their square (20,000 classes
+            # would be 400 million cells); "top_confusions" lists the most frequent off-diagonal pairs instead.
+            "confusion_matrix": None if confusion is None else confusion.tolist(),
+            "top_confusions": _top_pairs(true, pred),
         }
     )
     return report
+
+
+def _top_pairs(true: np.ndarray, pred: np.ndarray, count: int = 10) -> list[list[int]]:
+    """[true index, predicted index, examples] of the ``count`` most frequent mistakes, most frequent first."""
+    wrong = true != pred
+    if not wrong.any():
+        return []
+    pairs, counts = np.unique(np.stack([true[wrong], pred[wrong]], 1), axis=0, return_counts=True)
+    order = np.lexsort((pairs[:, 1], pairs[:, 0], -counts))[:count]
+    return [[int(pairs[i, 0]), int(pairs[i, 1]), int(counts[i])] for i in order]
 
 
 def _as_indices(values, name: str, n_classes: int) -> np.ndarray:

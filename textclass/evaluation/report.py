@@ -99,15 +99,8 @@ def _confusion_table(report: dict) -> str:
 
 def _top_confusions(report: dict) -> str:
     labels = report["labels"]
-    matrix = report["confusion_matrix"]
-    pairs = [
-        (count, true_index, pred_index)
-        for true_index, row in enumerate(matrix)
-        for pred_index, count in enumerate(row)
-        if true_index != pred_index and count > 0
-    ]
-    # Ties keep label order so the listing is stable from run to run.
-    pairs.sort(key=lambda pair: (-pair[0], pair[1], pair[2]))
+    # Ties keep label order so the listing is stable from run to run (classification_report sorts them so).
+    pairs = [(count, true_index, pred_index) for true_index, pred_index, count in report["top_confusions"]]
     heading = f"Most confused pairs, top {TOP_CONFUSED_PAIRS} (true -> predicted: count)"
     if not pairs:
         return f"{heading}\n  none: every example was classified correctly"

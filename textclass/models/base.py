@@ -19,6 +19,8 @@ from torch import nn
 
 if TYPE_CHECKING:
     from ..batching import Batch
+    from ..data.shape import DataShape
+    from ..training.objectives import Objective
     from ..text.base import Encoder
 
 InputFormat = Literal["padded", "bag"]
@@ -38,6 +40,12 @@ class TextModel(nn.Module):
     def forward(self, batch: "Batch") -> torch.Tensor:  # pragma: no cover - every family defines it
         raise NotImplementedError
 
+    def training_loss(self, batch: "Batch", objective: "Objective") -> tuple[torch.Tensor, int]:
+        """(mean loss, texts predicted exactly right) of one training batch: ``objective`` over ``forward``'s
+        logits. Families that score only part of the classes while training (sampled softmax) override it."""
+        logits = self(batch)
+        return objective.loss(logits.float(), batch.labels), objective.exact(logits, batch.labels)
+
     def configure_optimizer(self, lr: float, weight_decay: float) -> torch.optim.Optimizer:
         """The optimizer training uses; families with sparse embeddings or parameter groups override it."""
         return torch.optim.Adam(self.parameters(), lr=lr, weight_decay=weight_decay)
@@ -46,9 +54,28 @@ class TextModel(nn.Module):
         """CPU threads to train with (asked once per fit); None keeps torch's choice."""
         return None
 
+    def inference_threads(self) -> int | None:
+        """CPU threads to predict with; None keeps torch's choice."""
+        return None
+
+    def prepare_for_inference(self) -> None:
+        """Called once the weights are final (after ``load``): precompute whatever makes prediction cheaper.
+        Whatever it builds must stop being used when the weights change afterwards."""
+
     def init_embeddings(self, encoder: "Encoder") -> None:
         """Called once after construction in ``fit``, with the fitted encoder (never at load: the weights then
         come from the run). Families that start from pretrained word vectors read them here."""
+
+    @classmethod
+    def data_defaults(cls, shape: "DataShape") -> dict[str, tuple[object, str]]:
+        """Settings this family chooses from the training data's shape: {name: (value, why)}, each a model or
+        encoder hyperparameter or a training option. The classifier applies those the user left unset."""
+        return {}
+
+    def shift_class_scores(self, offsets: torch.Tensor) -> bool:
+        """Add ``offsets`` [classes] to every logit this model returns from now on (a decision rule chosen
+        after training); False when the family cannot, so the rule is not applied."""
+        return False
 
     def save_files(self, directory: Path) -> None:
         """Write whatever besides the weights rebuilds this model offline (read back by ``run_args``)."""

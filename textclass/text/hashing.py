@@ -178,13 +178,15 @@ def _chunk_features(texts: Sequence[str], spec: NgramSpec,
     # int32 halves the memory of a large corpus's ids; the dedupe key below still widens to int64.
     id_type = np.int32 if spec.num_buckets <= 2**31 else np.int64
     buckets = (mix64(hashes) % _U64(spec.num_buckets)).astype(id_type)
-    if spec.binary:
-        keep = _first_of_each(docs * spec.num_buckets + buckets)
-        buckets, docs = buckets[keep], docs[keep]
+    space = spec.num_buckets
     if rows is not None:
+        # Features training never kept are dropped before deduplication, which then sorts out fewer of them.
         mapped = rows[buckets]
         kept = mapped >= 0
-        buckets, docs = mapped[kept].astype(np.int64), docs[kept]
+        buckets, docs, space = mapped[kept].astype(np.int64), docs[kept], 1 << 40
+    if spec.binary:
+        keep = _first_of_each(docs * space + buckets)
+        buckets, docs = buckets[keep], docs[keep]
     return buckets, np.bincount(docs, minlength=len(texts))
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from safetensors.numpy import save_file
 
 from ..artifact_checks import ngram_features, read_tensor
+from ..data.shape import typical_total
 from ..errors import ConfigError
 from ..io import atomic_path
 from .base import Encoder
@@ -36,6 +37,18 @@ CHAR_AUTO_RANGE = "3-5"
 NB_SMOOTHING = 1.0  # Laplace, as in Wang & Manning
 
 
+def char_ngrams_for(typical_total_chars: float) -> tuple[str, str]:
+    """The ``char_ngrams`` that ``auto`` resolves to for training texts of this typical total size, and why.
+
+    The total is of lengths capped at their 99th percentile (``data.shape.typical_total``): one huge text must
+    not switch character n-grams off for every other text.
+    """
+    chosen = CHAR_AUTO_RANGE if typical_total_chars < CHAR_AUTO_MAX_CHARS else "off"
+    relation = "under" if chosen != "off" else "at or over"
+    return chosen, (f"{typical_total_chars:,.0f} characters of training text, each text capped at the 99th "
+                    f"percentile of lengths: {relation} {CHAR_AUTO_MAX_CHARS:,}")
+
+
 def parse_char_ngrams(value: str) -> tuple[int, int]:
     """A ``char_ngrams`` setting as (shortest, longest): off -> (0, 0), 4 -> (4, 4), 3-5 -> (3, 5)."""
     if value == "off":
@@ -51,9 +64,10 @@ class NgramEncoder(Encoder):
     """Word n-grams of orders 1..``word_ngrams`` and character n-grams (``char_ngrams``), hashed.
 
     ``char_ngrams="auto"`` uses 3-5 character n-grams when the training texts total under 5 million
-    characters. ``nb_weights="auto"`` scales features by their naive-Bayes log-count ratio on two-class
-    and multi-label tasks (each label against the texts without it); with many exclusive classes per-class
-    counts are too thin for a ratio to be a reliable weight.
+    characters, each text's length capped at the 99th percentile of lengths (``char_ngrams_for``).
+    ``nb_weights="auto"`` scales features by their naive-Bayes log-count ratio on two-class and multi-label
+    tasks (each label against the texts without it); with many exclusive classes per-class counts are too thin
+    for a ratio to be a reliable weight.
     """
 
     files = (FEATURES_FILE,)
@@ -85,9 +99,8 @@ class NgramEncoder(Encoder):
     def fit_encode(self, texts: Sequence[str], labels: np.ndarray | None = None, name: str = "train") -> RaggedIds:
         """Fitting hashes every training text once; the training split's ids come out of that same pass."""
         if self.char_ngrams == "auto":
-            size = sum(map(len, texts))
-            self.char_ngrams = CHAR_AUTO_RANGE if size < CHAR_AUTO_MAX_CHARS else "off"
-            log.info("char_ngrams auto: %s (%s characters of training text)", self.char_ngrams, f"{size:,}")
+            self.char_ngrams, why = char_ngrams_for(typical_total(np.fromiter(map(len, texts), np.int64, len(texts))))
+            log.info("char_ngrams auto: %s (%s)", self.char_ngrams, why)
         if self.nb_weights == "auto":
             # Multi-label labels (a 0/1 matrix) are one binary task per label, each with its own ratios (a
             # feature keeps the largest). On GoEmotions (28 labels) that raised test macro-F1 from 0.400 to

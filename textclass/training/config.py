@@ -50,6 +50,10 @@ class TrainingConfig:
     valid_fraction: float = option(0.1, "share of train held out (stratified, seeded) for validation when no "
                                         "validation data is given; 0 holds out nothing", low=0.0, high=1.0,
                                    high_open=True)
+    class_balance: str = option("auto", "shift decisions towards rare classes by a share of each class's log "
+                                        "prior, chosen on validation: auto does so when the largest class has 3x "
+                                        "the examples of the smallest and that one at least 10, on always, off "
+                                        "never", choices=("auto", "on", "off"))
     seed: int = option(0, "seed for splits, sampling and initialisation")
     device: str = option("auto", "auto (CUDA when present), cpu, cuda, cuda:1 ...")
     progress: bool = option(True, "progress bars")

@@ -240,8 +240,11 @@ def run_epoch(net: nn.Module, split: EncodedSplit, order: list[tuple[np.ndarray,
             indices, global_size = order[i]
             batch = collate(split, indices, model.input_format, pad_id).to(device)
             with autocast():
-                logits = net(batch)
-                loss = objective.loss(logits.float(), batch.labels)
+                if group is None:  # the family's own objective (sampled softmax over many classes)
+                    loss, exact = model.training_loss(batch, objective)
+                else:  # DDP reduces gradients only through its wrapper's forward pass
+                    logits = net(batch)
+                    loss, exact = objective.loss(logits.float(), batch.labels), objective.exact(logits, batch.labels)
             loss_total = loss.item() * len(batch)
             if world > 1:  # this rank's share of the global batch's mean, times world: DDP divides by it
                 loss = loss * (len(batch) * world / global_size)
@@ -249,7 +252,7 @@ def run_epoch(net: nn.Module, split: EncodedSplit, order: list[tuple[np.ndarray,
             n = len(batch)
             progress.done, progress.seen = i + 1, progress.seen + n
             progress.loss_sum += loss_total
-            progress.correct += objective.exact(logits, batch.labels)
+            progress.correct += exact
             shown.update(n)
             shown.set_postfix(loss=f"{progress.loss_sum / progress.seen:.4f}", refresh=False)
             if stepped:
@@ -279,17 +282,23 @@ def validation_scores(model, split: EncodedSplit, batch_size: int, pad_id: int, 
 
 
 @torch.no_grad()
-def predict_logits(model: nn.Module, split: EncodedSplit, batch_size: int, *, pad_id: int = 0,
-                   device=None) -> np.ndarray:
-    """Logits for every text of the split, in the split's order, computed in length-sorted batches."""
+def _logit_batches(model: nn.Module, split: EncodedSplit, batch_size: int, pad_id: int, device):
+    """(indices into the split, float32 CPU logits) per length-sorted batch."""
     device = device or next(model.parameters()).device
     autocast, _ = autocast_for(torch.device(device))
     model.eval()
-    out = None
     for indices, batch in iterate_batches(split, batch_size, model.input_format, pad_id=pad_id):
         with autocast():
-            logits = model(batch.to(device)).float().cpu().numpy()
-        if out is None:
-            out = np.empty((len(split), logits.shape[1]), dtype=np.float32)
-        out[indices] = logits
+            yield indices, model(batch.to(device)).float().cpu()
+
+
+def predict_logits(model: nn.Module, split: EncodedSplit, batch_size: int, *, pad_id: int = 0,
+                   device=None) -> np.ndarray:
+    """Logits for every text of the split, in the split's order, computed in length-sorted batches."""
+    out = None
+    with _threads(model.inference_threads()):
+        for indices, logits in _logit_batches(model, split, batch_size, pad_id, device):
+            if out is None:
+                out = np.empty((len(split), logits.shape[1]), dtype=np.float32)
+            out[indices] = logits.numpy()
     return out
