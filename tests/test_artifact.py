@@ -1,8 +1,13 @@
 import hashlib
 import json
+import logging
 import os
 import pickle
+import shutil
 import stat
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -31,10 +36,25 @@ def saved(fitted, tmp_path):
     return fitted.save(tmp_path / "run", metrics={"accuracy": 1.0})
 
 
+def without_manifest(run: Path) -> Path:
+    """``run`` as an earlier textclass saved it: no manifest, so only the checks of the contents can catch
+    damage (what these tests are about)."""
+    (run / artifact.MANIFEST).unlink()
+    config = json.loads((run / "config.json").read_text())
+    del config["manifest"]
+    (run / "config.json").write_text(json.dumps(config))
+    return run
+
+
+@pytest.fixture
+def unverified(saved):
+    return without_manifest(saved)
+
+
 def test_run_directory_contents(saved, fitted):
     names = {p.name for p in saved.iterdir()}
     assert {"config.json", "labels.json", "vocab.json", "model.safetensors", "metrics.json",
-            "history.json"} <= names
+            "history.json", artifact.MANIFEST} == names
     config = json.loads((saved / "config.json").read_text())
     assert config["format"] == artifact.FORMAT and config["format_version"] == artifact.FORMAT_VERSION
     assert config["model"]["name"] == "bilstm_v1"
@@ -103,7 +123,7 @@ def test_interrupted_save_leaves_the_previous_run_intact(saved, fitted, monkeypa
 
     monkeypatch.setattr(artifact, "save_model", crash)
     with pytest.raises(KeyboardInterrupt):
-        fitted.save(saved)
+        fitted.save(saved, overwrite=True)
     assert tree_digest(saved) == before
     assert leftovers(saved.parent) == []
     monkeypatch.undo()
@@ -117,10 +137,12 @@ def test_interrupted_first_save_leaves_nothing(fitted, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_saving_over_a_run_replaces_it(saved, fitted):
-    (saved / "stale.txt").write_text("from an older run")
-    fitted.save(saved)
-    assert not (saved / "stale.txt").exists()
+def test_saving_over_a_run_replaces_it_only_when_asked(saved, fitted):
+    before = tree_digest(saved)
+    with pytest.raises(artifact.RunExistsError, match="overwrite=True"):
+        fitted.save(saved)
+    assert tree_digest(saved) == before
+    fitted.save(saved, overwrite=True)
     assert not (saved / "metrics.json").exists()  # not given this time: no stale metrics either
     assert leftovers(saved.parent) == []
     assert np.array_equal(TextClassifier.load(saved).predict_proba(PROBE), fitted.predict_proba(PROBE))
@@ -135,8 +157,8 @@ def test_refuses_to_overwrite_something_that_is_not_a_run(fitted, tmp_path):
     assert (folder / "thesis.tex").read_text() == "precious"
     a_file = tmp_path / "notes.txt"
     a_file.write_text("precious")
-    with pytest.raises(ArtifactError, match="not a textclass run"):
-        fitted.save(a_file)
+    with pytest.raises(ArtifactError, match="is a file, not a textclass run"):
+        fitted.save(a_file, overwrite=True)
     assert a_file.read_text() == "precious"
     assert leftovers(tmp_path) == []
 
@@ -159,32 +181,32 @@ def test_no_run_directory(tmp_path):
         TextClassifier.load(tmp_path / "nothing")
 
 
-def test_truncated_weights_are_an_artifact_error(saved):
-    weights = saved / "model.safetensors"
+def test_truncated_weights_are_an_artifact_error(unverified):
+    weights = unverified / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:100])
     with pytest.raises(ArtifactError, match="model.safetensors"):
-        TextClassifier.load(saved)
+        TextClassifier.load(unverified)
 
 
-def test_weights_of_another_shape_are_an_artifact_error(saved):
-    config = json.loads((saved / "config.json").read_text())
+def test_weights_of_another_shape_are_an_artifact_error(unverified):
+    config = json.loads((unverified / "config.json").read_text())
     config["model"]["params"]["hidden_dim"] = 8
-    (saved / "config.json").write_text(json.dumps(config))
+    (unverified / "config.json").write_text(json.dumps(config))
     with pytest.raises(ArtifactError, match="model.safetensors"):
-        TextClassifier.load(saved)
+        TextClassifier.load(unverified)
 
 
-def test_corrupt_or_foreign_config_is_an_artifact_error(saved):
-    (saved / "config.json").write_text("{not json")
+def test_corrupt_or_foreign_config_is_an_artifact_error(unverified):
+    (unverified / "config.json").write_text("{not json")
     with pytest.raises(ArtifactError, match="config.json"):
-        TextClassifier.load(saved)
-    (saved / "config.json").write_text(json.dumps({"format": "something-else", "format_version": 1}))
+        TextClassifier.load(unverified)
+    (unverified / "config.json").write_text(json.dumps({"format": "something-else", "format_version": 1}))
     with pytest.raises(ArtifactError, match="not readable"):
-        TextClassifier.load(saved)
-    (saved / "config.json").write_text(json.dumps({"format": artifact.FORMAT,
+        TextClassifier.load(unverified)
+    (unverified / "config.json").write_text(json.dumps({"format": artifact.FORMAT,
                                                    "format_version": artifact.FORMAT_VERSION + 1}))
     with pytest.raises(ArtifactError, match="not readable"):
-        TextClassifier.load(saved)
+        TextClassifier.load(unverified)
 
 
 def test_save_unfitted_is_an_error(tmp_path):
@@ -200,22 +222,244 @@ def test_run_dir_can_be_moved(saved, fitted, tmp_path):
     assert np.array_equal(TextClassifier.load(moved).predict_proba(PROBE), fitted.predict_proba(PROBE))
 
 
-def test_damaged_files_are_artifact_errors(saved):
-    (saved / "vocab.json").write_text("{oops")
+def test_damaged_files_are_artifact_errors(unverified):
+    (unverified / "vocab.json").write_text("{oops")
     with pytest.raises(ArtifactError, match="encoder"):
-        TextClassifier.load(saved)
+        TextClassifier.load(unverified)
 
 
-def test_config_without_its_sections_is_an_artifact_error(saved):
-    config = json.loads((saved / "config.json").read_text())
+def test_config_without_its_sections_is_an_artifact_error(unverified):
+    config = json.loads((unverified / "config.json").read_text())
     del config["encoder"]
-    (saved / "config.json").write_text(json.dumps(config))
+    (unverified / "config.json").write_text(json.dumps(config))
     with pytest.raises(ArtifactError, match="encoder"):
-        TextClassifier.load(saved)
+        TextClassifier.load(unverified)
 
 
-@pytest.mark.parametrize("labels", [{"a": 1}, [], [1, 2]])
-def test_labels_must_be_a_list_of_names(saved, labels):
-    (saved / "labels.json").write_text(json.dumps(labels))
+@pytest.mark.parametrize("labels", [{"a": 1}, [], [1, 2], ["a", "b", "a"]])
+def test_labels_must_be_a_list_of_names(unverified, labels):
+    (unverified / "labels.json").write_text(json.dumps(labels))
     with pytest.raises(ArtifactError, match="labels.json"):
+        TextClassifier.load(unverified)
+
+
+# ---------------------------------------------------------------------------------- where a run may be saved
+
+
+def test_a_folder_with_a_config_json_is_not_a_run(fitted, tmp_path):
+    folder = tmp_path / "thesis"
+    folder.mkdir()
+    (folder / "config.json").write_text("{}")
+    (folder / "thesis.tex").write_text("precious")
+    before = tree_digest(folder)
+    with pytest.raises(ArtifactError, match="not a textclass run"):
+        fitted.save(folder, overwrite=True)
+    assert tree_digest(folder) == before
+
+
+def test_an_empty_folder_takes_a_run(fitted, tmp_path):
+    (tmp_path / "empty").mkdir()
+    fitted.save(tmp_path / "empty")
+    assert artifact.is_run(tmp_path / "empty")
+
+
+@pytest.mark.parametrize("where, message", [
+    (lambda tmp, run: tmp, "current directory"),
+    (lambda tmp, run: tmp.parent, "current directory or one of its parents"),
+    (lambda tmp, run: Path("."), "current directory"),
+    (lambda tmp, run: Path("/"), "root of the file system"),
+    (lambda tmp, run: run / "inner", "inside the run"),
+    (lambda tmp, run: run / "labels.json", "inside the run"),
+    (lambda tmp, run: "", "empty path"),
+])
+def test_odd_targets_are_refused_naming_the_path(saved, fitted, tmp_path, monkeypatch, where, message):
+    monkeypatch.chdir(tmp_path)
+    before = tree_digest(saved)
+    with pytest.raises(ArtifactError, match=message):
+        fitted.save(where(tmp_path, saved), overwrite=True)
+    assert tree_digest(saved) == before
+
+
+def test_a_symlink_target_is_refused(saved, fitted, tmp_path):
+    link = tmp_path / "link"
+    link.symlink_to(saved)
+    with pytest.raises(ArtifactError, match="symbolic link"):
+        fitted.save(link, overwrite=True)
+
+
+def test_a_run_holding_other_files_is_not_replaced(saved, fitted):
+    (saved / "notes.txt").write_text("my notes on this run")
+    with pytest.raises(ArtifactError, match="notes.txt"):
+        fitted.save(saved, overwrite=True)
+    assert (saved / "notes.txt").read_text() == "my notes on this run"
+
+
+def test_a_run_saved_before_markers_is_a_run_only_with_its_full_layout(fitted, tmp_path):
+    old = Path(__file__).parent / "fixtures" / "runs_8ba0215" / "bilstm"
+    copy = Path(shutil.copytree(old, tmp_path / "old"))
+    assert artifact.is_run(copy)
+    with pytest.raises(artifact.RunExistsError):
+        fitted.save(copy)
+    (copy / "thesis.tex").write_text("precious")
+    with pytest.raises(ArtifactError, match="thesis.tex"):
+        fitted.save(copy, overwrite=True)
+    (copy / "thesis.tex").unlink()
+    (copy / "labels.json").unlink()
+    assert not artifact.is_run(copy)
+    with pytest.raises(ArtifactError, match="not a textclass run"):
+        fitted.save(copy, overwrite=True)
+    (copy / "labels.json").write_text('["a"]')
+    fitted.save(copy, overwrite=True)
+    assert (copy / artifact.MANIFEST).is_file()
+
+
+# ------------------------------------------------------------------------------------- one writer at a time
+
+# Another process holding the lock as textclass does (flock on .NAME.lock, its pid inside), without paying
+# for importing torch in a subprocess.
+HOLD_LOCK = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.write(fd, f"{os.getpid()}\\n".encode())
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_second_writer_fails_naming_the_first(saved, fitted):
+    target = saved.parent / "other"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(saved.parent / ".other.lock")],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(ArtifactError, match=f"another textclass process \\(pid {holder.pid}\\)"):
+            fitted.save(target)
+    finally:
+        holder.kill()
+        holder.wait()
+    fitted.save(target)  # the lock died with its holder
+    assert leftovers(saved.parent) == [] and not (saved.parent / ".other.lock").exists()
+
+
+def test_the_lock_is_reentrant_in_one_thread_and_exclusive_across_threads(saved, fitted):
+    with artifact.writing(saved, overwrite=True):
+        fitted.save(saved, overwrite=True)  # the CLI holds the lock through training, then saves
+        errors = []
+        thread = threading.Thread(target=lambda: errors.append(_save_error(fitted, saved)))
+        thread.start()
+        thread.join()
+        assert "another thread" in errors[0]
+
+
+def _save_error(clf, path) -> str:
+    try:
+        clf.save(path, overwrite=True)
+    except ArtifactError as exc:
+        return str(exc)
+    return ""
+
+
+def test_staging_folders_of_dead_processes_are_removed_by_the_next_save(saved, fitted):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = saved.parent / f".{saved.name}.{dead.pid}-0badcafe.partial"
+    retired = saved.parent / f".{saved.name}.old-{dead.pid}"
+    live = saved.parent / f".{saved.name}.{os.getppid()}-0badcafe.partial"
+    for folder in (stale, retired, live):
+        folder.mkdir()
+        (folder / "model.safetensors").write_bytes(b"half")
+    fitted.save(saved, overwrite=True)
+    assert not stale.exists() and not retired.exists()
+    assert live.exists()  # its process is running: it may be saving still
+
+
+# ------------------------------------------------------------------------------------ manifest and loading
+
+
+def test_the_manifest_lists_every_file_with_size_and_sha256(saved):
+    manifest = json.loads((saved / artifact.MANIFEST).read_text())
+    assert manifest["format"] == artifact.FORMAT
+    files = {p.relative_to(saved).as_posix(): p for p in saved.rglob("*") if p.is_file()}
+    del files[artifact.MANIFEST]
+    assert set(manifest["files"]) == set(files)
+    for name, path in files.items():
+        assert manifest["files"][name] == {"size": path.stat().st_size,
+                                           "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
+@pytest.mark.parametrize("name", ["config.json", "labels.json", "vocab.json", "model.safetensors", "history.json"])
+def test_any_changed_byte_is_an_error_naming_the_file(saved, name):
+    path = saved / name
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(ArtifactError, match=f"{name} differs from the manifest"):
         TextClassifier.load(saved)
+
+
+def test_zeroed_weights_with_their_header_intact_are_caught(saved):
+    path = saved / "model.safetensors"
+    data = path.read_bytes()
+    header = 8 + int.from_bytes(data[:8], "little")
+    path.write_bytes(data[:header] + bytes(len(data) - header))
+    with pytest.raises(ArtifactError, match="model.safetensors differs"):
+        TextClassifier.load(saved)
+
+
+def test_a_deleted_manifest_is_an_error_not_a_silent_downgrade(saved):
+    (saved / artifact.MANIFEST).unlink()
+    with pytest.raises(ArtifactError, match=f"{artifact.MANIFEST} is missing"):
+        TextClassifier.load(saved)
+
+
+def test_a_damaged_manifest_is_an_error(saved):
+    manifest = json.loads((saved / artifact.MANIFEST).read_text())
+    manifest["files"]["../../etc/passwd"] = {"size": 1, "sha256": "0" * 64}
+    (saved / artifact.MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(ArtifactError, match="damaged"):
+        TextClassifier.load(saved)
+
+
+def test_extra_files_warn_at_the_top_and_fail_in_subfolders(saved, fitted, caplog):
+    (saved / "notes.txt").write_text("mine")
+    with caplog.at_level(logging.WARNING, logger="textclass"):
+        loaded = TextClassifier.load(saved)
+    assert "notes.txt is not part of the run" in caplog.text
+    assert np.array_equal(loaded.predict_proba(PROBE), fitted.predict_proba(PROBE))
+    (saved / "tokenizer").mkdir()
+    (saved / "tokenizer" / "added_tokens.json").write_text("{}")
+    with pytest.raises(ArtifactError, match="added_tokens.json is not part of the run"):
+        TextClassifier.load(saved)
+
+
+def test_links_are_never_followed(saved, tmp_path):
+    outside = tmp_path / "outside.json"
+    outside.write_text('["x", "y", "z"]')
+    (saved / "labels.json").unlink()
+    (saved / "labels.json").symlink_to(outside)
+    with pytest.raises(ArtifactError, match="labels.json is a symbolic link"):
+        TextClassifier.load(saved)
+    (saved / "labels.json").unlink()
+    (saved / "sub").symlink_to(tmp_path, target_is_directory=True)
+    with pytest.raises(ArtifactError, match="sub is a symbolic link"):
+        TextClassifier.load(saved)
+
+
+def test_a_fifo_in_a_run_is_refused_not_read(saved):
+    (saved / "history.json").unlink()
+    os.mkfifo(saved / "history.json")
+    with pytest.raises(ArtifactError, match="history.json is not a regular file"):
+        TextClassifier.load(saved)
+
+
+def test_a_link_to_the_run_folder_itself_loads(saved, fitted, tmp_path):
+    (tmp_path / "current").symlink_to(saved, target_is_directory=True)
+    assert np.array_equal(TextClassifier.load(tmp_path / "current").predict_proba(PROBE), fitted.predict_proba(PROBE))
+
+
+def test_a_run_without_manifest_loads_with_a_warning(unverified, fitted, caplog):
+    with caplog.at_level(logging.WARNING, logger="textclass"):
+        loaded = TextClassifier.load(unverified)
+    assert "cannot be verified" in caplog.text
+    assert np.array_equal(loaded.predict_proba(PROBE), fitted.predict_proba(PROBE))

@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import torch
 
-from . import artifact, calibration
+from . import artifact, artifact_checks, calibration
 from .augment import resolve as resolve_augmentation
 from .batching import EncodedSplit, iterate_batches
 from .data import TextDataset, stratified_split
@@ -538,14 +538,17 @@ class TextClassifier:
             config["label_thresholds"] = {label: float(t) for label, t in zip(self.labels_, self.thresholds_)}
         return config
 
-    def save(self, directory, metrics: dict | None = None, files: dict[str, str] | None = None) -> Path:
-        """Write the run; ``files`` adds text files by name (``{"report.html": html}``)."""
+    def save(self, directory, metrics: dict | None = None, files: dict[str, str] | None = None, *,
+             overwrite: bool = False) -> Path:
+        """Write the run directory; ``files`` adds text files by name (``{"report.html": html}``). An existing
+        run there is replaced only with ``overwrite=True``; anything else there (a file, a folder that is not a
+        run) is never replaced (``textclass.artifact``)."""
         self._check_fitted()
         extra = {"history.json": self.history_}
         if metrics is not None:
             extra["metrics.json"] = metrics
         return artifact.save_run(directory, config=self.config(), labels=self.labels_, encoder=self.encoder_,
-                                 model=self.model_, extra_json=extra, extra_text=files)
+                                 model=self.model_, extra_json=extra, extra_text=files, overwrite=overwrite)
 
     @classmethod
     def load(cls, directory) -> "TextClassifier":
@@ -557,12 +560,17 @@ class TextClassifier:
             log.warning("%s/config.json: ignoring training settings this version does not know: %s",
                         directory, ", ".join(unknown))
         options = {k: v for k, v in training.items() if k in OPTIONS}
-        clf = cls(config["model"]["name"], **options, **{**config["model"]["params"], **_encoder_overrides(config)})
+        try:
+            clf = cls(config["model"]["name"], **options, **{**config["model"]["params"], **_encoder_overrides(config)})
+        except (ConfigError, TypeError, ValueError) as exc:
+            raise ArtifactError(f"{directory / 'config.json'}: settings not accepted: {exc}") from None
         clf.augment = _recreatable_augment(config.get("augment"))
         clf.labels_ = labels
         clf.task_, clf.thresholds_ = _task_and_thresholds(directory, config, labels)
         clf.encoder_ = load_encoder(directory, config["encoder"])
-        clf.model_ = clf._build_model(config["model"]["params"], run_dir=directory)
+        # Checked against the weights' header on the meta device first: nothing is allocated from bad sizes.
+        clf.model_ = artifact_checks.build_model(lambda: clf._build_model(config["model"]["params"], run_dir=directory),
+                                                 directory / "model.safetensors")
         artifact.load_weights(clf.model_, directory)
         clf.model_.eval()
         clf.model_.prepare_for_inference()

@@ -267,3 +267,14 @@ def test_folder_format_needs_a_folder(tmp_path):
     path = write(tmp_path, "a.csv", "text,label\nx,y\n")
     with pytest.raises(DataError, match="folder"):
         read_file(path, format="folder")
+
+
+def test_an_empty_class_folder_is_named_in_a_warning(tmp_path, caplog):
+    make_tree(tmp_path / "train")
+    (tmp_path / "train" / "mixed").mkdir()
+    (tmp_path / "train" / "mixed" / "notes.md").write_text("no texts here", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="textclass.data"):
+        ds = read_file(tmp_path / "train")
+    assert set(ds.labels) == {"neg", "pos"}
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warned == [f"{tmp_path / 'train' / 'mixed'}: no .txt files, so label 'mixed' has no examples in this data"]

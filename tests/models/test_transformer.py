@@ -1,3 +1,4 @@
+import json
 import random
 import shutil
 
@@ -115,3 +116,20 @@ def test_integrated_gradients_explain_a_prediction(trained):
     assert tokens[0] == "[CLS]" and tokens[-1] == "[SEP]" and "tiger" in tokens
     weights = dict(explanation.tokens)
     assert weights["tiger"] == max(weights.values())  # the only word that names the topic carries it
+
+
+@pytest.mark.parametrize("verified", [True, False])
+def test_a_run_without_its_tokenizer_file_is_an_artifact_error(trained, tmp_path, verified):
+    """Without tokenizer.json, transformers would build a tokenizer of special tokens only and predict garbage."""
+    from textclass import artifact
+
+    _, run, _ = trained
+    broken = shutil.copytree(run, tmp_path / "run")
+    (broken / "tokenizer" / "tokenizer.json").unlink()
+    if not verified:  # as a run saved before manifests: the encoder's own check must catch it
+        (broken / artifact.MANIFEST).unlink()
+        config = json.loads((broken / "config.json").read_text())
+        del config["manifest"]
+        (broken / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ArtifactError, match="tokenizer/tokenizer.json is missing"):
+        TextClassifier.load(broken)

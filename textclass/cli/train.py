@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 
-from ..artifact import check_target
+from ..artifact import RunExistsError, check_target, writing
 from ..augment import METHODS as AUGMENT_METHODS
 from ..classifier import TextClassifier
 from ..data.selection import load_splits
-from ..errors import ConfigError, DataError
+from ..errors import ArtifactError, ConfigError, DataError
 from ..evaluation import format_report
 from ..models import DEFAULT_MODEL, MODELS
 from ..training import Checkpointer, checkpoint_dir_for, distributed
@@ -25,7 +26,10 @@ def add_parser(sub) -> None:
     p = sub.add_parser("train", help="train a classifier and save a run directory",
                        description="Train a classifier, print per-epoch figures and the test report, and save "
                                    "everything needed to predict into --out.")
-    p.add_argument("--out", required=True, metavar="DIR", help="run directory to write (replaced atomically)")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="run directory to write: a new or empty folder, or an existing run with --overwrite")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the run already at --out (only ever a textclass run; other folders are refused)")
     p.add_argument("--model", default=DEFAULT_MODEL, choices=MODELS.names(),
                    help=f"model family (default {DEFAULT_MODEL})")
     add_data_flags(p, training=True)
@@ -74,19 +78,32 @@ def run(args: argparse.Namespace) -> int:
                          **model_params_from(args))
     cfg = clf.training_config()
     if args.nproc is not None and args.nproc > 1 and not distributed.launched_by_torchrun():
-        check_target(args.out)  # settings and --out fail here, once, not in N processes
+        with _out_flags():  # settings and --out fail here, once, not in N processes
+            check_target(args.out, overwrite=args.overwrite)
         return relaunch(args.argv, args.nproc)
     group = distributed.init_from_environment(cfg.device)
     try:
-        return _train(args, clf, cfg, group)
+        if group is not None and not group.is_main:
+            return _train(args, clf, cfg, group)  # rank 0 holds --out and writes the run
+        # An unusable --out is refused now, not after training; the lock keeps a second training off it meanwhile.
+        with _out_flags(), writing(args.out, overwrite=args.overwrite):
+            return _train(args, clf, cfg, group)
     finally:
         distributed.shutdown()
+
+
+@contextlib.contextmanager
+def _out_flags():
+    """The library's refusal to replace a run without overwrite=True, in the CLI's words."""
+    try:
+        yield
+    except RunExistsError as exc:
+        raise ArtifactError(f"{exc.path} is a textclass run; add --overwrite to replace it") from None
 
 
 def _train(args: argparse.Namespace, clf: TextClassifier, cfg, group) -> int:
     if group is not None and not group.is_main:
         logging.getLogger("textclass").setLevel(logging.ERROR)  # one log: rank 0's
-    check_target(args.out)  # refuse an unusable --out now, not after training
     checkpoints = Checkpointer(checkpoint_dir_for(args.out), every_steps=args.checkpoint_every, resume=args.resume)
     if not args.resume and checkpoints.checkpoints():
         raise ConfigError(f"{checkpoints.directory} holds checkpoints of an interrupted training: add --resume "
@@ -112,7 +129,7 @@ def _train(args: argparse.Namespace, clf: TextClassifier, cfg, group) -> int:
     files = None
     if write_report and not clf.multi_label:  # the report's figures are single-label ones
         files = {REPORT_FILE: build_report(clf, evaluation, title=f"textclass run {args.out}")}
-    out = clf.save(args.out, metrics=metrics, files=files)
+    out = clf.save(args.out, metrics=metrics, files=files, overwrite=args.overwrite)
     checkpoints.clear()  # the run they were for is saved
     print(f"\nsaved run to {out}")
     return 0

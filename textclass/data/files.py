@@ -330,9 +330,13 @@ def _folder_records(root: Path) -> Iterator[_Record]:
     for class_dir in sorted(_visible(root.iterdir())):
         if not class_dir.is_dir():
             continue
+        found = 0
         for file in sorted(_visible(class_dir.iterdir())):
             if file.suffix == ".txt" and file.is_file():
+                found += 1
                 yield _Record(_read_utf8(file), class_dir.name, file, None, None, None)
+        if not found:
+            log.warning("%s: no .txt files, so label %r has no examples in this data", class_dir, class_dir.name)
 
 
 def _visible(paths: Iterable[Path]) -> Iterator[Path]:

@@ -29,7 +29,7 @@ class VocabEncoder(Encoder):
     def __init__(self, tokenizer: str = "default", vocab_size: int = 10000, min_freq: int = 5, max_len: int = 256):
         # vocab_size counts <pad> and <unk>; max_len 0 would leave texts with nothing for a model to read.
         for name, value, least in (("vocab_size", vocab_size, 3), ("min_freq", min_freq, 1), ("max_len", max_len, 1)):
-            if value is not None and value < least:
+            if (value is None and name != "vocab_size") or (value is not None and value < least):  # None: no cap
                 raise ConfigError(f"{name} must be at least {least}, got {value}")
         self.tokenizer = TOKENIZERS.canonical(tokenizer)
         self.vocab_size = vocab_size
@@ -83,5 +83,5 @@ def load_encoder(directory: Path, config: dict):
         raise ArtifactError(f"{directory}: not a complete textclass run (missing {', '.join(missing)})")
     try:
         return cls.load(directory, config.get("params", {}))
-    except (OSError, ValueError, KeyError, TypeError) as exc:  # a damaged vocab.json and the like
+    except (ConfigError, OSError, ValueError, KeyError, TypeError, MemoryError) as exc:  # a damaged vocab.json ...
         raise ArtifactError(f"{directory}: cannot load the {config['name']} encoder's files: {exc}") from None

@@ -173,7 +173,7 @@ def _chunk_features(texts: Sequence[str], spec: NgramSpec,
     grid = np.zeros((n, orders), dtype=_U64)
     valid = np.zeros((n, orders), dtype=bool)
     window = tokens
-    for k in range(orders):
+    for k in range(min(orders, n)):  # no n-gram is longer than the chunk (slices below would wrap at n - k < 0)
         if k:
             # Fold in token t + k; a window that runs into the next text is not an n-gram.
             window = mix64(window[:-1] * _U64(_BASE) + tokens[k:])

@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ArtifactError, ConfigError
 from .base import Encoder
 from .encoders import ENCODERS
 from .ragged import RaggedIds
@@ -116,6 +116,9 @@ class HFTokenizerEncoder(Encoder):
     @classmethod
     def load(cls, directory: Path, params: dict) -> "HFTokenizerEncoder":
         encoder = cls(**params)
+        if not (Path(directory) / TOKENIZER_DIR / "tokenizer.json").is_file():
+            # transformers would otherwise build a tokenizer with an empty vocabulary and say nothing
+            raise ArtifactError(f"{Path(directory) / TOKENIZER_DIR}/tokenizer.json is missing")
         tokenizer = require_transformers().AutoTokenizer.from_pretrained(Path(directory) / TOKENIZER_DIR,
                                                                          local_files_only=True)
         encoder._use(tokenizer)

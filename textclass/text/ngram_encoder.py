@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-from safetensors import safe_open
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import save_file
 
+from ..artifact_checks import ngram_features, read_tensor
 from ..data.shape import typical_total
 from ..errors import ConfigError
 from ..io import atomic_path
@@ -187,12 +187,12 @@ class NgramEncoder(Encoder):
     @classmethod
     def load(cls, directory: Path, params: dict) -> "NgramEncoder":
         encoder = cls(**params)
-        arrays = load_file(str(Path(directory) / FEATURES_FILE))
+        arrays = ngram_features(Path(directory) / FEATURES_FILE, encoder.num_buckets)
         encoder.buckets = arrays["buckets"]
         encoder._index_rows()
         if encoder.nb_weights == "on":
             encoder.feature_weights = arrays.get("feature_weights")
             if encoder.feature_weights is None:  # saved before the encoder owned them: the model's file has them
-                with safe_open(str(Path(directory) / LEGACY_WEIGHTS_FILE), framework="numpy") as weights:
-                    encoder.feature_weights = weights.get_tensor("feature_weights")
+                encoder.feature_weights = read_tensor(Path(directory) / LEGACY_WEIGHTS_FILE, "feature_weights",
+                                                      "F32", (len(encoder.buckets),))
         return encoder

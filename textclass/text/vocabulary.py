@@ -59,4 +59,8 @@ class Vocabulary:
 
     @classmethod
     def load(cls, path: Path) -> "Vocabulary":
-        return cls(json.loads(Path(path).read_text(encoding="utf-8"))["tokens"])
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        tokens = data.get("tokens") if isinstance(data, dict) else None
+        if not isinstance(tokens, list) or not all(isinstance(token, str) for token in tokens):
+            raise ValueError(f'{Path(path).name}: expected {{"tokens": [a list of strings]}}')
+        return cls(tokens)
