@@ -463,3 +463,10 @@ def test_a_run_without_manifest_loads_with_a_warning(unverified, fitted, caplog)
         loaded = TextClassifier.load(unverified)
     assert "cannot be verified" in caplog.text
     assert np.array_equal(loaded.predict_proba(PROBE), fitted.predict_proba(PROBE))
+
+
+def test_a_folder_made_from_the_run_does_not_stop_it_loading(saved, fitted):
+    """An ONNX export lives in RUN/onnx/ and is not part of the run's manifest; loading never reads it."""
+    (saved / "onnx").mkdir()
+    (saved / "onnx" / "config.json").write_text("{}")
+    assert np.array_equal(TextClassifier.load(saved).predict_proba(PROBE), fitted.predict_proba(PROBE))

@@ -442,14 +442,20 @@ def _verify_manifest(directory: Path) -> None:
         if _sha256(path) != entry["sha256"]:
             raise ArtifactError(f"{path} differs from the manifest's SHA-256: the file was changed or damaged "
                                 "after saving")
+    # Folders a third-party loader reads whole (the transformer's tokenizer/ and hf_model/), and any the run lists.
+    listed_folders = {"tokenizer", "hf_model"} | {name.split("/")[0] for name in listed if "/" in name}
     for path in sorted(directory.rglob("*")):
         name = path.relative_to(directory).as_posix()
         if path.is_dir() or name in listed or name == MANIFEST:
             continue
-        if "/" in name:  # inside tokenizer/ or hf_model/, which a third-party loader reads whole
+        folder = name.split("/")[0] if "/" in name else None
+        if folder in listed_folders:
             raise ArtifactError(f"{path} is not part of the run (not in its manifest) and would be read with it; "
                                 "remove it")
-        log.warning("%s is not part of the run (not in its manifest); it is ignored", path)
+        if folder is None:
+            log.warning("%s is not part of the run (not in its manifest); it is ignored", path)
+        # A folder the run never had (an ONNX export, RUN/onnx/) is something else's, made from the run; loading
+        # the run never reads it.
 
 
 def _inside(name: str) -> bool:

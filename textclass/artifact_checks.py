@@ -7,20 +7,26 @@ memory) and compared tensor by tensor with the safetensors header (read without 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
-import torch
 from safetensors import safe_open
 from safetensors.numpy import load_file
 
 from .errors import ArtifactError
 
-# safetensors' names for torch dtypes, as its header spells them
-_DTYPE_NAMES = {torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16",
-                torch.int64: "I64", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8", torch.uint8: "U8",
-                torch.bool: "BOOL"}
+if TYPE_CHECKING:
+    import torch
+
+# safetensors' names for torch dtypes, as its header spells them (torch's own names, so that this module imports
+# without torch: the torch-free runtime checks n-gram feature files with it)
+_DTYPE_NAMES = {"float64": "F64", "float32": "F32", "float16": "F16", "bfloat16": "BF16", "int64": "I64",
+                "int32": "I32", "int16": "I16", "int8": "I8", "uint8": "U8", "bool": "BOOL"}
 _DTYPES = {name: dtype for dtype, name in _DTYPE_NAMES.items()}
+
+
+def _dtype_name(dtype) -> str:
+    return _DTYPE_NAMES.get(str(dtype).removeprefix("torch."), str(dtype))
 # The n-gram encoder allocates a 4-byte row index per bucket at load; 2**32 buckets (16 GiB) is beyond any
 # run trained in practice (fitting counts buckets in an 8-byte array of that size).
 MAX_NUM_BUCKETS = 2**32
@@ -59,16 +65,18 @@ def check_labels(labels, path: Path) -> None:
 def read_header(path: Path) -> dict[str, tuple[str, tuple[int, ...]]]:
     """Each tensor's dtype and shape in the safetensors file ``path``, without reading its data."""
     try:
-        with safe_open(str(path), framework="pt") as weights:
+        with safe_open(str(path), framework="numpy") as weights:
             return {name: (weights.get_slice(name).get_dtype(), tuple(weights.get_slice(name).get_shape()))
                     for name in weights.keys()}
     except Exception as exc:  # safetensors raises its own error type, and OSError, for damaged files
         raise ArtifactError(f"{path}: not a readable safetensors file ({exc})") from None
 
 
-def build_model(build: Callable[[], torch.nn.Module], weights: Path) -> torch.nn.Module:
+def build_model(build: Callable[[], "torch.nn.Module"], weights: Path) -> "torch.nn.Module":
     """``build()``, once its tensors on the meta device have matched those in ``weights`` in name, shape and
     dtype: a config.json whose sizes disagree with the weights fails here, before any memory is taken."""
+    import torch
+
     header = read_header(weights)
     config = weights.parent / "config.json"
     try:
@@ -79,8 +87,8 @@ def build_model(build: Callable[[], torch.nn.Module], weights: Path) -> torch.nn
     except Exception as exc:  # the model's own checks on bad settings (ConfigError, TypeError, RuntimeError ...)
         raise ArtifactError(f"{config}: the model cannot be built from its settings: {exc}") from None
     # Runs saved by earlier versions of a family hold what its upgrade_state_dict turns into today's weights.
-    stored = {name: torch.empty(shape, dtype=_DTYPES[dtype], device="meta") for name, (dtype, shape) in header.items()
-              if dtype in _DTYPES}
+    stored = {name: torch.empty(shape, dtype=getattr(torch, _DTYPES[dtype]), device="meta")
+              for name, (dtype, shape) in header.items() if dtype in _DTYPES}
     unknown = sorted(set(header) - set(stored))
     if unknown:
         raise ArtifactError(f"{weights}: tensor {unknown[0]} has dtype {header[unknown[0]][0]}, which no model uses")
@@ -88,7 +96,7 @@ def build_model(build: Callable[[], torch.nn.Module], weights: Path) -> torch.nn
         upgraded = skeleton.upgrade_state_dict(stored)
     except Exception as exc:  # an upgrade meeting tensors it does not expect
         raise ArtifactError(f"{weights}: weights of an unexpected layout ({exc})") from None
-    problems = _mismatches(skeleton, {name: (_DTYPE_NAMES[t.dtype], tuple(t.shape)) for name, t in upgraded.items()})
+    problems = _mismatches(skeleton, {name: (_dtype_name(t.dtype), tuple(t.shape)) for name, t in upgraded.items()})
     if problems:
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
         raise ArtifactError(f"{weights} does not fit the model {config} describes: {'; '.join(problems[:3])}{more}")
@@ -98,7 +106,7 @@ def build_model(build: Callable[[], torch.nn.Module], weights: Path) -> torch.nn
         raise ArtifactError(f"{config}: not enough memory to build the model it describes") from None
 
 
-def _mismatches(model: torch.nn.Module, header: dict) -> list[str]:
+def _mismatches(model: "torch.nn.Module", header: dict) -> list[str]:
     state = model.state_dict(keep_vars=True)
     problems = []
     for name, (dtype, shape) in header.items():
@@ -107,9 +115,8 @@ def _mismatches(model: torch.nn.Module, header: dict) -> list[str]:
             problems.append(f"{name} is not a tensor of this model")
         elif tuple(tensor.shape) != shape:
             problems.append(f"{name} is {list(shape)} in the file but {list(tensor.shape)} in the model")
-        elif _DTYPE_NAMES.get(tensor.dtype, str(tensor.dtype)) != dtype:
-            problems.append(f"{name} is {dtype} in the file but {_DTYPE_NAMES.get(tensor.dtype, tensor.dtype)} "
-                            "in the model")
+        elif _dtype_name(tensor.dtype) != dtype:
+            problems.append(f"{name} is {dtype} in the file but {_dtype_name(tensor.dtype)} in the model")
     # Tied tensors (one Parameter under two names) are stored once, as safetensors.save_model does.
     tied: dict[int, list[str]] = {}
     for name, tensor in state.items():

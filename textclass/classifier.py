@@ -23,6 +23,7 @@ from . import artifact, artifact_checks, calibration
 from .augment import resolve as resolve_augmentation
 from .batching import EncodedSplit, iterate_batches
 from .data import TextDataset, stratified_split
+from .data.dataset import check_texts
 from .data.shape import DataShape
 from .errors import ArtifactError, ConfigError, DataError
 from .evaluation import apply_thresholds, classification_report, multilabel_report, tune_thresholds
@@ -68,16 +69,6 @@ def dataset_fingerprint(data: TextDataset) -> str:
     for text, label in zip(data.texts, data.labels or [""] * len(data)):
         digest.update(text.encode("utf-8", "replace") + b"\0" + str(label).encode("utf-8") + b"\n")
     return digest.hexdigest()
-
-
-def _check_texts(texts) -> list[str]:
-    if isinstance(texts, str):
-        raise TypeError("pass a list of texts, not a single string (wrap it: [text])")
-    texts = list(texts)
-    for i, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise TypeError(f"text {i} is {type(text).__name__}, not str")
-    return texts
 
 
 class TextClassifier:
@@ -387,7 +378,7 @@ class TextClassifier:
     def _logits(self, data: TextDataset | Sequence[str], batch_size: int | None, device: str | None) -> np.ndarray:
         self._check_fitted()
         if not isinstance(data, TextDataset):
-            data = TextDataset(_check_texts(data))
+            data = TextDataset(check_texts(data))
         if len(data) == 0:
             return np.zeros((0, len(self.labels_)), dtype=np.float32)
         split = self._encode(data, data.origin)
@@ -456,7 +447,7 @@ class TextClassifier:
         self._check_fitted()
         if not isinstance(self.model_, TokenAttention):
             raise ConfigError(f"model {self.model!r} has no attention weights to explain with; use bilstm_attn")
-        split = self._encode(TextDataset(_check_texts(texts)), "texts")
+        split = self._encode(TextDataset(check_texts(texts)), "texts")
         itos, explained = self.encoder_.vocab.itos, [None] * len(split)
         self.model_.eval()
         for indices, batch in iterate_batches(split, batch_size, self.model_.input_format, pad_id=self._pad_id()):

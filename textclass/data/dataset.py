@@ -95,3 +95,14 @@ class TextDataset:
                     for label in labels]
             return cls(texts, None, origin, label_sets=sets)
         return cls(texts, [str(label) for label in labels], origin)
+
+
+def check_texts(texts) -> list[str]:
+    """``texts`` as a list of strings; a single string (a common slip) or a non-string is a TypeError."""
+    if isinstance(texts, str):
+        raise TypeError("pass a list of texts, not a single string (wrap it: [text])")
+    texts = list(texts)
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f"text {i} is {type(text).__name__}, not str")
+    return texts

@@ -11,6 +11,7 @@ from typing import Iterable, Protocol, Sequence
 import numpy as np
 
 from ..calibration import decisions, softmax
+from ..data.dataset import check_texts
 from ..collation import capped_batches, pad_ids
 from ..errors import ConfigError
 from .bundle import MODEL_FILE, OUTPUT, find_export, read_bundle
@@ -80,7 +81,7 @@ class OnnxPredictor:
         """Probabilities, shape [n_texts, n_labels], columns in ``labels`` order."""
         if device not in (None, "cpu", "auto"):
             raise ConfigError(f"the onnx backend runs on the CPU; device {device!r} is not available to it")
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         out = np.zeros((len(texts), len(self.labels_)), dtype=np.float32)
         if not texts:
             return out
@@ -97,16 +98,6 @@ class OnnxPredictor:
                 abstain_below: float | None = None) -> list[str]:
         proba = self.predict_proba(texts, batch_size, device)
         return decisions(proba, self.labels_, self.threshold, abstain_below)[1]
-
-
-def _check_texts(texts) -> Sequence[str]:
-    if isinstance(texts, str):
-        raise TypeError("pass a list of texts, not a single string (wrap it: [text])")
-    texts = list(texts)
-    for i, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise TypeError(f"text {i} is {type(text).__name__}, not str")
-    return texts
 
 
 def load_predictor(run_dir, backend: str = "torch", *, threads: int | None = None) -> Predictor:
