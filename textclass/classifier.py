@@ -103,6 +103,8 @@ class TextClassifier:
         self.augment = augment
         self.options: dict = {}  # training options given explicitly; the rest come from the model's defaults
         self.params: dict = {}  # the model's and its encoder's hyperparameters
+        # Settings fit chose from the data because they were left unset: {name: {"value", "why"}}.
+        self.defaults_: dict = {}
         self.set_params(**settings)
         # Learned by fit (or read by load); None until then.
         self.labels_: list[str] | None = None
@@ -110,8 +112,6 @@ class TextClassifier:
         self.model_: TextModel | None = None
         self.history_: list[dict] = []
         self.best_epoch_: int | None = None
-        # Settings fit chose from the data because they were left unset: {name: {"value", "why"}}.
-        self.defaults_: dict = {}
         self.temperature_: float = 1.0
         self.calibration_: dict = {"temperature": 1.0, "fitted_on": None}
         self.decision_: dict | None = None  # the tuned two-class threshold, when one was asked for
@@ -158,7 +158,7 @@ class TextClassifier:
             known = ", ".join(sorted(set(model_keys) | set(encoder_keys) | set(OPTIONS)))
             raise ConfigError(f"model {self.model!r} has no parameter {', '.join(unknown)}; it accepts: {known}")
         # Every hyperparameter is resolved and stored, so a run does not depend on later default changes.
-        chosen = {k: d["value"] for k, d in getattr(self, "defaults_", {}).items()}
+        chosen = {k: d["value"] for k, d in self.defaults_.items()}
         model_params = {**model_keys, **{k: v for k, v in {**chosen, **self.params}.items() if k in model_keys}}
         encoder_params = {**cls.encoder.get("params", {}),
                           **{k: v for k, v in {**chosen, **self.params}.items() if k in encoder_keys}}
@@ -172,7 +172,7 @@ class TextClassifier:
         TrainingConfig's default, accuracy, would be subset accuracy there, which rewards predicting the
         commonest single label."""
         task_defaults = {"monitor": "macro_f1"} if task == "multi_label" else {}
-        chosen = {k: d["value"] for k, d in getattr(self, "defaults_", {}).items() if k in OPTIONS}
+        chosen = {k: d["value"] for k, d in self.defaults_.items() if k in OPTIONS}
         return TrainingConfig(**{**MODELS.get(self.model).training_defaults, **task_defaults, **chosen,
                                  **self.options})
 
