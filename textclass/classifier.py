@@ -22,6 +22,7 @@ import torch
 from . import artifact, artifact_checks, calibration
 from .augment import resolve as resolve_augmentation
 from .batching import EncodedSplit, iterate_batches
+from .collation import PREDICT_BATCH_SIZE
 from .data import TextDataset, stratified_split
 from .data.dataset import check_texts
 from .data.shape import DataShape
@@ -39,9 +40,6 @@ from .training import OPTIONS, TrainingConfig, check_option, predict_logits, res
 from .training.objectives import OBJECTIVES
 
 log = logging.getLogger("textclass")
-
-# Texts per forward pass at prediction: no gradients are kept, so batches can be larger than in training.
-PREDICT_BATCH_SIZE = 256
 
 
 def _as_dataset(data, what: str) -> TextDataset:

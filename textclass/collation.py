@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+# Texts per forward pass at prediction (torch and ONNX alike): no gradients are kept, so batches can be larger
+# than in training.
+PREDICT_BATCH_SIZE = 256
+
 
 def bucketed_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator | None,
                      bucket_factor: int = 50) -> list[np.ndarray]:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..calibration import UNCERTAIN
+from ..collation import PREDICT_BATCH_SIZE
 from ..errors import ConfigError
 from ..inference import INPUT_FORMATS, OUTPUT_FORMATS, predict_file, predict_rows
 from ..runtime import BACKENDS, Predictor, load_predictor
@@ -47,7 +48,7 @@ def add_parser(sub) -> None:
                         "column (e.g. --prefix pred_)")
     p.add_argument("--abstain-below", type=float, metavar="P",
                    help=f"label a text {UNCERTAIN!r} when the (calibrated) probability of its label is under P")
-    p.add_argument("--batch-size", type=int, default=256, help="texts per model batch (default 256)")
+    p.add_argument("--batch-size", type=int, help=f"texts per model batch (default {PREDICT_BATCH_SIZE})")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda, auto")
     p.add_argument("--backend", default="torch", choices=BACKENDS,
                    help="torch (default): the run itself; onnx: its export (see `textclass export`), or RUN may "

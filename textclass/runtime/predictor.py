@@ -12,7 +12,7 @@ import numpy as np
 
 from ..calibration import decisions, softmax
 from ..data.dataset import check_texts
-from ..collation import capped_batches, pad_ids
+from ..collation import PREDICT_BATCH_SIZE, capped_batches, pad_ids
 from ..errors import ConfigError
 from .bundle import MODEL_FILE, OUTPUT, find_export, read_bundle
 from .encoders import load_runtime_encoder
@@ -58,7 +58,7 @@ class OnnxPredictor:
         decision = self.config.get("decision")
         self.threshold = None if decision is None else decision["threshold"]
         self.pad_id = int(self.manifest.get("pad_id", 0))
-        self.batch_size = int(self.manifest.get("batch_size", 256))
+        self.batch_size = int(self.manifest.get("batch_size", PREDICT_BATCH_SIZE))
         self.batch_positions = self.manifest.get("batch_positions")
         ort = _require_onnxruntime()
         options = ort.SessionOptions()
