@@ -5,9 +5,13 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from textclass.text import hashing
 from textclass.text.hashing import NgramSpec, hash_features
+
+from .hashing_reference import reference_hash_features
 
 BIG = 1 << 36  # so many buckets that a collision in these tiny examples would be a bug, not bad luck
 
@@ -118,8 +122,66 @@ def test_rows_table_maps_and_drops_features():
     assert mapped.lengths.tolist() == [3, 0] and sorted(mapped.values.tolist()) == [0, 1, 2]
 
 
-def test_first_of_each_keeps_exactly_one_of_every_key():
+@pytest.mark.parametrize("wide", [False, True])
+def test_last_of_each_keeps_the_last_occurrence_of_every_id_in_each_text(wide):
     rng = np.random.default_rng(2)
-    keys = rng.integers(0, 500, 20000) * (1 << 30)  # many duplicates, and keys that share low bits
-    keep = hashing._first_of_each(keys)
-    assert sorted(keys[keep].tolist()) == np.unique(keys).tolist()
+    counts = rng.integers(0, 300, 60)
+    # Many duplicates, and ids that share their low bits; wide ones do not fit in 32 bits.
+    ids = rng.integers(0, 50, counts.sum()) * ((1 << 36) if wide else (1 << 20))
+    keep = hashing._last_of_each(ids, counts)
+    expected, start = np.zeros(len(ids), dtype=bool), 0
+    for count in counts:
+        last = {value: start + i for i, value in enumerate(ids[start : start + count].tolist())}
+        expected[list(last.values())] = True
+        start += count
+    assert np.array_equal(keep, expected)
+
+
+def test_words_that_share_a_token_hash_keep_their_own_character_ngrams():
+    # Every token given the same hash: the bytes decide which occurrences are the same word.
+    data, _ = hashing._normalized_bytes(["ab ba ab abc ba", "abc ab"])
+    _, starts, ends = hashing._token_bounds(data)
+    same = hashing._same_word(np.zeros(len(starts), np.uint64), data, starts, ends)
+    words = [data[a:b].tobytes() for a, b in zip(starts, ends)]
+    assert all(words[i] == words[j] for i, j in enumerate(same))
+    assert all(same[j] == j for j in same)  # each occurrence points at one that stands for itself
+    assert same.tolist() != list(range(len(words)))  # and repeated words were found
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_equal_bytes_compares_any_ranges(seed):
+    rng = np.random.default_rng(seed)
+    data = rng.integers(0, 3, 50).astype(np.uint8)  # a tiny alphabet, so equal ranges are frequent
+    a, b = rng.integers(0, 50, 400), rng.integers(0, 50, 400)
+    a_length = rng.integers(0, 50 - a + 1)
+    b_length = np.where(rng.random(400) < 0.8, np.minimum(a_length, 50 - b), rng.integers(0, 50 - b + 1))
+    expected = [data[i : i + m].tobytes() == data[j : j + n].tobytes() for i, j, m, n in zip(a, b, a_length, b_length)]
+    assert hashing._equal_bytes(data, a, b, a_length, b_length).tolist() == expected
+
+
+# Few words, so texts repeat words and words share character n-grams; odd characters and punctuation too.
+_WORDS = ["a", "ab", "ba", "abc", "card", "cards", "carded", "aaaa", "aaaaaaaaa", "transfer", "transfers",
+          "naïve", "東京", "don't", "x" * 20, "!", "?", ",", "<br />", "\u2019", "\x00", "\ud800"]
+_TEXT = st.lists(st.sampled_from(_WORDS), max_size=25).map(" ".join) | st.text(max_size=30)
+
+
+@settings(max_examples=120, deadline=None)
+@given(texts=st.lists(_TEXT, max_size=8),
+       num_buckets=st.sampled_from([1, 7, 1000, 1 << 20, 1 << 24, (1 << 36) + 3]),
+       word_ngrams=st.integers(1, 3), chars=st.sampled_from([(1, 0), (3, 5), (1, 1), (2, 6), (4, 4)]),
+       binary=st.booleans(), keep_rows=st.sampled_from([None, 0.0, 0.3, 1.0]), seed=st.integers(0, 9))
+def test_the_same_ids_in_the_same_order_as_the_reference(texts, num_buckets, word_ngrams, chars, binary,
+                                                         keep_rows, seed):
+    """Runs saved before this implementation must keep predicting the same, bit for bit: the model sums each
+    text's features in their order, so ids and order must both match the implementation they were trained on."""
+    spec = NgramSpec(num_buckets, word_ngrams, chars[0], chars[1], binary)
+    rows = None
+    if keep_rows is not None and num_buckets <= 1 << 20:
+        rng = np.random.default_rng(seed)
+        kept = rng.random(num_buckets) < keep_rows
+        rows = np.full(num_buckets, -1, dtype=np.int32)
+        rows[kept] = rng.permutation(int(kept.sum()))
+    found, expected = hash_features(texts, spec, workers=1, rows=rows), reference_hash_features(texts, spec, rows)
+    assert found.values.dtype == expected.values.dtype
+    assert found.values.tolist() == expected.values.tolist()
+    assert found.offsets.tolist() == expected.offsets.tolist()

@@ -5,8 +5,10 @@ Texts are tokenized on their UTF-8 bytes with NumPy: a byte table says which byt
 punctuation marks stand as one-byte tokens ("!" and "?" carry sentiment); everything else separates.
 A token's 64-bit hash is a polynomial hash of its bytes, computed for all tokens at once from prefix sums,
 so there is no per-token Python work and the ids are the same in every process (Python's ``hash()`` is
-salted per process and is never used). N-gram hashes fold the token hashes of a window together.
-Work is cut into chunks of texts that two threads hash in parallel (NumPy releases the GIL).
+salted per process and is never used). N-gram hashes fold the token hashes of a window together; a word's character n-grams are hashed once per
+distinct word of a chunk and copied to its occurrences. Keeping one occurrence of each feature per text uses a
+scatter table, not a sort. Work is cut into chunks of texts that two threads hash in parallel (NumPy releases
+the GIL).
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ _BASE_INV = pow(_BASE, -1, 2**64)
 _ORDER_SEEDS = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
                 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53)
 _CHAR_SEED = 0x2545F4914F6CDD1D
+_MULTIPLIERS_32 = (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F, 0x165667B1, 0xD3A2646D)  # odd
 _CHUNK_BYTES = 1 << 16  # per task: its arrays stay in cache; NumPy call overhead is still small at this size
 
 _WORD, _PUNCT, _SPACE = 0, 1, 2
@@ -162,12 +165,48 @@ def tokens(text: str) -> list[str]:
 
 def _chunk_features(texts: Sequence[str], spec: NgramSpec,
                     rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Ids of every feature of every text, grouped by text, and each text's feature count."""
+    """Ids of every feature of every text, grouped by text, and each text's feature count.
+
+    A text's features are its word n-grams (by starting token, orders in turn) followed by its words'
+    character n-grams (by word, lengths in turn, offsets in turn); with ``binary`` only the last occurrence of
+    each id in a text stays. That order is part of the result: the model sums a text's features in it.
+    """
     data, text_starts = _normalized_bytes(texts)
     word, starts, ends = _token_bounds(data)
     tokens = mix64(_PrefixHash(data)(starts, ends) ^ (ends - starts).astype(_U64))
     doc = np.searchsorted(text_starts, starts, side="right") - 1
+    ids, counts = _word_ngram_ids(tokens, doc, spec, rows, len(texts))
+    if spec.char_max:
+        is_word = word[starts]
+        ids, counts = _with_char_ngrams(ids, counts, data, word, starts[is_word], ends[is_word], doc[is_word],
+                                        tokens[is_word], spec, rows)
+    if spec.binary:
+        keep = _last_of_each(ids, counts)
+        kept_before = np.concatenate(([0], np.cumsum(keep)))
+        text_ends = np.cumsum(counts)
+        ids, counts = ids[keep], kept_before[text_ends] - kept_before[text_ends - counts]
+    return ids, counts
 
+
+def _bucket_ids(hashes: np.ndarray, spec: NgramSpec, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """The features' bucket ids; with ``rows``, their row ids instead and which features have one."""
+    mixed = mix64(hashes)
+    if spec.num_buckets & (spec.num_buckets - 1) == 0:  # a mask is exact for powers of two, and far cheaper
+        mixed &= _U64(spec.num_buckets - 1)
+    else:
+        mixed %= _U64(spec.num_buckets)
+    # int32 halves the memory of a large corpus's ids
+    buckets = mixed.astype(np.int32 if spec.num_buckets <= 2**31 else np.int64)
+    if rows is None:
+        return buckets, None
+    mapped = rows.take(buckets)  # take: faster than indexing on a large table
+    kept = mapped >= 0
+    return mapped[kept].astype(np.int64), kept
+
+
+def _word_ngram_ids(tokens: np.ndarray, doc: np.ndarray, spec: NgramSpec, rows: np.ndarray | None,
+                    n_texts: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ids of the word n-grams that start at each token, orders 1..word_ngrams in turn, and each text's count."""
     # Row t holds the n-grams that start at token t, one column per order, so flattening keeps text order.
     n, orders = len(tokens), spec.word_ngrams
     grid = np.zeros((n, orders), dtype=_U64)
@@ -181,30 +220,94 @@ def _chunk_features(texts: Sequence[str], spec: NgramSpec,
         else:
             valid[:, 0] = True
         grid[: n - k, k] = window ^ _U64(_ORDER_SEEDS[k])
-    hashes, docs = grid[valid], np.broadcast_to(doc[:, None], grid.shape)[valid]
-    if spec.char_max:
-        is_word = word[starts]
-        char_hashes, char_docs = _char_ngrams(data, word, starts[is_word], ends[is_word], doc[is_word], spec)
-        # Word and character features are two runs in text order; a stable sort merges them.
-        merged = np.argsort(np.concatenate((docs, char_docs)), kind="stable")
-        hashes, docs = np.concatenate((hashes, char_hashes))[merged], np.concatenate((docs, char_docs))[merged]
-    # int32 halves the memory of a large corpus's ids; the dedupe key below still widens to int64.
-    id_type = np.int32 if spec.num_buckets <= 2**31 else np.int64
-    buckets = (mix64(hashes) % _U64(spec.num_buckets)).astype(id_type)
-    space = spec.num_buckets
-    if rows is not None:
-        # Features training never kept are dropped before deduplication, which then sorts out fewer of them.
-        mapped = rows[buckets]
-        kept = mapped >= 0
-        buckets, docs, space = mapped[kept].astype(np.int64), docs[kept], 1 << 40
-    if spec.binary:
-        keep = _first_of_each(docs * space + buckets)
-        buckets, docs = buckets[keep], docs[keep]
-    return buckets, np.bincount(docs, minlength=len(texts))
+    ids, kept = _bucket_ids(grid[valid], spec, rows)
+    docs = np.broadcast_to(doc[:, None], grid.shape)[valid]
+    return ids, np.bincount(docs if kept is None else docs[kept], minlength=n_texts)
 
 
-def _char_ngrams(data, word, starts, ends, doc, spec: NgramSpec) -> tuple[np.ndarray, np.ndarray]:
-    """Character n-grams of each word with a boundary mark on each side, in text order.
+def _with_char_ngrams(ids, counts, data, word, starts, ends, doc, tokens, spec: NgramSpec,
+                      rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """``ids`` (each text's word features) with each text's words' character n-grams after its word features.
+
+    A word's character n-grams depend on its bytes only, and short texts repeat their words a lot (BANKING77's
+    test set: about 13 occurrences per distinct word), so they are hashed once per distinct word of the chunk.
+    The result is then one gather: per text, a segment of word features, then one segment per word occurrence
+    from the distinct words' table.
+    """
+    n_texts = len(counts)
+    first = _same_word(tokens, data, starts, ends)
+    distinct = np.flatnonzero(first == np.arange(len(first)))
+    hashes, word_of = _char_ngrams(data, word, starts[distinct], ends[distinct], spec)
+    char_ids, kept = _bucket_ids(hashes, spec, rows)
+    per_word = np.bincount(word_of if kept is None else word_of[kept], minlength=len(distinct))
+    slot = np.empty(len(first), dtype=np.int64)
+    slot[distinct] = np.arange(len(distinct))
+    occurrence = slot[first]
+    occurrence_count = per_word[occurrence]
+    # Segment order: text 0's word features, text 0's word occurrences, text 1's word features, ...
+    words_per_text = np.bincount(doc, minlength=n_texts)
+    text_segment = np.arange(n_texts) + np.cumsum(words_per_text) - words_per_text
+    word_segment = doc + 1 + np.arange(len(doc))
+    segment_start = np.empty(n_texts + len(doc), dtype=np.int64)
+    segment_count = np.empty(n_texts + len(doc), dtype=np.int64)
+    segment_start[text_segment], segment_count[text_segment] = np.cumsum(counts) - counts, counts
+    segment_start[word_segment] = len(ids) + (np.cumsum(per_word) - per_word)[occurrence]
+    segment_count[word_segment] = occurrence_count
+    index = np.repeat(segment_start - (np.cumsum(segment_count) - segment_count), segment_count)
+    index += np.arange(len(index))
+    counts = counts + np.bincount(doc, weights=occurrence_count, minlength=n_texts).astype(np.int64)
+    return np.concatenate((ids, char_ids)).take(index), counts
+
+
+def _same_word(tokens: np.ndarray, data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """For each word, the position of one occurrence of the same bytes (itself for the one chosen).
+
+    Occurrences are grouped by their 64-bit token hash through a scatter table; the bytes are then compared, so
+    two different words that share a hash each stand for themselves.
+    """
+    same = np.empty(len(tokens), dtype=np.int64)
+    pending, salt = np.arange(len(tokens)), 0
+    while len(pending):
+        bits = max(2 * len(pending), 2).bit_length()
+        # The tokens are mix64 outputs: any multiplier's top bits spread them over the table.
+        multiplier = _U64(_ORDER_SEEDS[salt % len(_ORDER_SEEDS)])
+        slots = ((tokens[pending] * multiplier + _U64(salt)) >> _U64(64 - bits)).astype(np.int64)
+        table = np.empty(1 << bits, dtype=np.int64)
+        table[slots] = pending
+        winner = table[slots]
+        found = tokens[winner] == tokens[pending]
+        same[pending[found]] = winner[found]
+        pending, salt = pending[~found], salt + 1
+    copies = np.flatnonzero(same != np.arange(len(same)))
+    original = same[copies]
+    differ = ~_equal_bytes(data, starts[copies], starts[original], ends[copies] - starts[copies],
+                           ends[original] - starts[original])
+    same[copies[differ]] = copies[differ]
+    return same
+
+
+def _equal_bytes(data: np.ndarray, a: np.ndarray, b: np.ndarray, a_length: np.ndarray,
+                 b_length: np.ndarray) -> np.ndarray:
+    """Whether ``data[a[i]:a[i] + a_length[i]]`` equals ``data[b[i]:b[i] + b_length[i]]``, compared 8 bytes at a
+    time (most words fit in one load)."""
+    equal = a_length == b_length
+    same_length = np.flatnonzero(equal)
+    a, b, length = a[same_length], b[same_length], a_length[same_length]
+    padded = np.concatenate((data, np.zeros(8, np.uint8)))
+    # Every byte offset read as a little-endian uint64 (unaligned loads through a strided view).
+    loads = np.ndarray((len(data) + 1,), dtype="<u8", buffer=padded, strides=(1,))
+    blocks = (length + 7) >> 3
+    block_of = np.repeat(np.arange(len(a)), blocks)
+    offset = 8 * (np.arange(len(block_of)) - np.repeat(np.cumsum(blocks) - blocks, blocks))
+    left = (length[block_of] - offset).astype(_U64)  # bytes of the word still to compare, at least 1
+    mask = np.where(left >= 8, _U64(2**64 - 1), (_U64(1) << (_U64(8) * np.minimum(left, _U64(7)))) - _U64(1))
+    differs = ((loads[a[block_of] + offset] ^ loads[b[block_of] + offset]) & mask) != 0
+    equal[same_length[block_of[differs]]] = False
+    return equal
+
+
+def _char_ngrams(data, word, starts, ends, spec: NgramSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes of the character n-grams of each word with a boundary mark on each side, and their word's number.
 
     Every non-word byte becomes the same code, so "<good>" reads the same after a space, a comma or a text start.
     """
@@ -219,31 +322,46 @@ def _char_ngrams(data, word, starts, ends, doc, spec: NgramSpec) -> tuple[np.nda
     first = np.cumsum(count.ravel()) - count.ravel()
     offset = np.arange(total) - np.repeat(first, count.ravel())
     begin = starts[word_of] + offset
-    return hasher(begin, begin + size) ^ (size.astype(_U64) * _U64(_CHAR_SEED)), doc[word_of]
+    return hasher(begin, begin + size) ^ (size.astype(_U64) * _U64(_CHAR_SEED)), word_of
 
 
-def _first_of_each(keys: np.ndarray) -> np.ndarray:
-    """Mask keeping one occurrence of every distinct key, in O(n) through a scatter table (no sort).
+def _last_of_each(ids: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Mask keeping the last occurrence of every id within each text (``counts[i]`` ids per text), in O(n).
 
-    Every key writes its position into a slot chosen by its hash; a slot keeps one writer. A position that
-    lost its slot to an equal key is a duplicate; one that lost to a different key (a table collision) is
-    retried with a fresh hash until none is left.
+    Each text gets its own stretch of a scatter table, at least twice its feature count, so writes stay close
+    together in memory. Every feature writes its position into a slot of its text's stretch chosen from its id
+    (multiplicative hashing: the top bits of id x an odd constant); NumPy assigns a repeated index in order, so a
+    slot keeps its last writer. A position that lost to an equal id is an earlier duplicate; one that lost to a
+    different id (a slot collision) is retried with another multiplier until none is left. Equal ids always share
+    a slot, so the last of them wins in the end.
     """
-    keep = np.zeros(len(keys), dtype=bool)
-    pending = np.arange(len(keys))
-    salt = 0
-    while len(pending):
-        size = 1 << (2 * len(pending)).bit_length()
-        slots = (mix64(keys[pending].astype(_U64) + _U64(_ORDER_SEEDS[salt % len(_ORDER_SEEDS)] + salt))
-                 & _U64(size - 1)).astype(np.int64)
-        table = np.empty(size, dtype=np.int64)
+    # 32-bit keys, slots and positions when the ids fit: half the memory traffic of 64-bit ones.
+    narrow = len(ids) < 2**31 and (ids.dtype.itemsize <= 4 or not len(ids) or int(ids.max()) < 2**32)
+    key_type, index_type = (np.uint32, np.int32) if narrow else (_U64, np.int64)
+    multipliers = _MULTIPLIERS_32 if narrow else _ORDER_SEEDS
+    bits = np.frexp(2 * counts)[1].astype(np.int64)  # 2**(bits - 1) <= 2 * count < 2**bits
+    size = 1 << bits
+    table = np.empty(int(size.sum()), dtype=index_type)
+    keys = ids.astype(key_type)
+    # Per feature: where its text's stretch starts, and the shift that leaves a hash as many bits as it has.
+    base = np.repeat((np.cumsum(size) - size).astype(index_type), counts)
+    shift = np.repeat((8 * keys.itemsize - bits).astype(key_type), counts)
+    positions = np.arange(len(ids), dtype=index_type)
+    slots = base + ((keys * key_type(multipliers[0])) >> shift).astype(index_type)
+    table[slots] = positions
+    winner = table[slots]
+    keep = winner == positions
+    lost = np.flatnonzero(~keep)
+    pending, salt = lost[keys[winner[lost]] != keys[lost]], 1
+    while len(pending):  # the few that collided with a different id, a smaller set each round
+        multiplier = key_type(multipliers[salt % len(multipliers)])
+        slots = base[pending] + ((keys[pending] * multiplier + key_type(salt)) >> shift[pending]).astype(index_type)
         table[slots] = pending
         winner = table[slots]
         won = winner == pending
         keep[pending[won]] = True
         lost = pending[~won]
-        pending = lost[keys[winner[~won]] != keys[lost]]
-        salt += 1
+        pending, salt = lost[keys[winner[~won]] != keys[lost]], salt + 1
     return keep
 
 
