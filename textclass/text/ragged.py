@@ -41,4 +41,5 @@ class RaggedIds:
         # Position of every output element in ``values``: each run starts at ``starts[k]``.
         run_starts = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
         flat = self.values[run_starts + np.arange(total, dtype=np.int64)]
-        return flat, lengths
+        # Ids kept on disk are int32 (half the bytes to read); models index with int64.
+        return flat.astype(np.int64, copy=False), lengths

@@ -97,12 +97,18 @@ def restore_rng_states(states: dict) -> None:
         torch.cuda.set_rng_state_all(states["cuda"])
 
 
+DIGEST_SLICE = 1 << 22
+
+
 def fingerprint(*parts) -> str:
     """A digest of what a checkpoint must be resumed with (settings, model shape, the encoded data)."""
     digest = hashlib.sha256()
     for part in parts:
         if isinstance(part, np.ndarray):
-            digest.update(np.ascontiguousarray(part).tobytes())
+            # A slice at a time: ids memory-mapped from disk (data larger than memory) are never copied whole.
+            flat = part.reshape(-1)
+            for start in range(0, len(flat), DIGEST_SLICE):
+                digest.update(np.ascontiguousarray(flat[start:start + DIGEST_SLICE]).tobytes())
         else:
             digest.update(json.dumps(part, sort_keys=True, default=str).encode())
         digest.update(b"\0")
