@@ -38,15 +38,6 @@ NB_SMOOTHING = 1.0  # Laplace, as in Wang & Manning
 NB_SLICE_IDS = 1 << 24  # ids counted at a time for the naive-Bayes weights: 64 MB of int32 read from disk
 
 
-def _text_slices(offsets: np.ndarray, ids_per_slice: int) -> list[tuple[int, int]]:
-    """Consecutive (start, stop) text ranges of about ``ids_per_slice`` ids each (a longer text alone)."""
-    n = len(offsets) - 1
-    bounds = [0]
-    while bounds[-1] < n:
-        target = offsets[bounds[-1]] + ids_per_slice
-        bounds.append(max(bounds[-1] + 1, min(n, int(np.searchsorted(offsets, target, side="right")) - 1)))
-    return list(zip(bounds[:-1], bounds[1:]))
-
 
 def char_ngrams_for(typical_total_chars: float) -> tuple[str, str]:
     """The ``char_ngrams`` that ``auto`` resolves to for training texts of this typical total size, and why.
@@ -180,10 +171,9 @@ class NgramEncoder(StreamingEncoder):
         Counted a slice of texts at a time, so ids kept on disk are never all read into memory at once.
         """
         n = len(self.buckets)
-        slices = _text_slices(encoded.offsets, NB_SLICE_IDS)
         total = np.zeros(n)
-        for start, stop in slices:
-            total += np.bincount(encoded.values[encoded.offsets[start]:encoded.offsets[stop]], minlength=n)
+        for _, _, values in encoded.slices(NB_SLICE_IDS):
+            total += np.bincount(values, minlength=n)
         best = np.zeros(n)
         if labels.ndim == 2:
             members = [labels[:, j] > 0 for j in range(labels.shape[1])]
@@ -192,8 +182,7 @@ class NgramEncoder(StreamingEncoder):
         lengths = encoded.lengths
         for texts_of_class in members:
             inside = np.zeros(n)
-            for start, stop in slices:
-                values = encoded.values[encoded.offsets[start]:encoded.offsets[stop]]
+            for start, stop, values in encoded.slices(NB_SLICE_IDS):
                 inside += np.bincount(values[np.repeat(texts_of_class[start:stop], lengths[start:stop])], minlength=n)
             p, q = inside + NB_SMOOTHING, total - inside + NB_SMOOTHING
             np.maximum(best, np.abs(np.log(p / p.sum()) - np.log(q / q.sum())), out=best)
