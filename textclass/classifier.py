@@ -486,7 +486,7 @@ class TextClassifier:
             return np.zeros((0, len(self.labels_)), dtype=np.float32)
         split = self._encode(data, data.origin)
         target = resolve_device(device or "cpu")
-        batch_size = batch_size or PREDICT_BATCH_SIZE
+        batch_size = batch_size or self.model_.predict_batch_size() or PREDICT_BATCH_SIZE
         if target.type == "cpu":  # where the model lives between calls; moving it costs even when a no-op
             return predict_logits(self.model_, split, batch_size, pad_id=self._pad_id(), device=target)
         self.model_.to(target)

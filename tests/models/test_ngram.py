@@ -1,10 +1,14 @@
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
 
 from textclass.classifier import TextClassifier
+from textclass.collation import PREDICT_BATCH_SIZE
 from textclass.errors import ConfigError
-from textclass.models.ngram import NgramClassifier, RowwiseAdagrad
+from textclass.models.ngram import PREDICT_SCORES_PER_BATCH, NgramClassifier, RowwiseAdagrad
 from textclass.text.ngram_encoder import NgramEncoder, parse_char_ngrams
 
 FAST = dict(epochs=4, batch_size=16, num_buckets=1 << 16, progress=False)
@@ -109,3 +113,31 @@ def test_results_do_not_depend_on_the_thread_count_which_is_restored(monkeypatch
     finally:
         torch.set_num_threads(before)
     np.testing.assert_array_equal(*probabilities)
+
+
+def test_rowwise_adagrad_state_round_trips_without_importing_the_compiler():
+    # torch's Optimizer wraps state_dict/load_state_dict in a decorator that imports torch._dynamo (seconds of a
+    # training job's start-up, for the checkpoint every epoch writes); a fresh process shows whether it was.
+    code = """
+import sys, torch
+from textclass.training.optim import RowwiseAdagrad
+table = torch.nn.EmbeddingBag(20, 3, mode="sum", sparse=True)
+opt = RowwiseAdagrad(table.parameters(), lr=0.5)
+table(torch.tensor([1, 2, 2, 7]), torch.tensor([0, 2])).sum().backward()
+opt.step()
+again = RowwiseAdagrad(table.parameters(), lr=0.1)
+again.load_state_dict(opt.state_dict())
+assert again.param_groups[0]["lr"] == 0.5
+assert torch.equal(again.state[table.weight]["sum"], opt.state[table.weight]["sum"])
+print("torch._dynamo" in sys.modules)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_prediction_batches_follow_the_class_count_and_do_not_change_results(fitted):
+    model = fitted.model_
+    assert model.predict_batch_size() == max(PREDICT_BATCH_SIZE, PREDICT_SCORES_PER_BATCH // len(fitted.labels_))
+    assert NgramClassifier(10, 20_000, None, members=1).predict_batch_size() == PREDICT_BATCH_SIZE
+    texts = [f"text number {i} with some words" for i in range(40)]
+    np.testing.assert_array_equal(fitted.predict_proba(texts), fitted.predict_proba(texts, batch_size=3))

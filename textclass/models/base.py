@@ -58,6 +58,10 @@ class TextModel(nn.Module):
         """CPU threads to predict with; None keeps torch's choice."""
         return None
 
+    def predict_batch_size(self) -> int | None:
+        """Texts per forward pass at prediction when the caller names none; None: ``PREDICT_BATCH_SIZE``."""
+        return None
+
     def prepare_for_inference(self) -> None:
         """Called once the weights are final (after ``load``): precompute whatever makes prediction cheaper.
         Whatever it builds must stop being used when the weights change afterwards."""

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..collation import PREDICT_BATCH_SIZE
 from ..data.shape import DataShape
 from ..errors import ConfigError
 from ..search_space import Choice, FloatRange, IntRange
@@ -24,6 +25,7 @@ from .registry import register_model
 # Above this many classes a training step scores only a sample of them (see _training_logits).
 SAMPLED_ABOVE = 2048
 SAMPLED_NEGATIVES = 1024
+PREDICT_SCORES_PER_BATCH = 1 << 22
 
 
 @register_model("ngram_v1", aliases=("ngram",))
@@ -189,6 +191,12 @@ class NgramClassifier(TextModel):
         # stalls every op at its barrier (BANKING77's test set under load 22: 658 texts/s on two threads,
         # 3,096 on one), and on an idle one the other core hashes the next texts (hashing.py) meanwhile.
         return 1
+
+    def predict_batch_size(self) -> int | None:
+        # A bag has no padding, so a batch costs its features and its texts x classes scores only: batches of
+        # up to 4M scores (16 MB) make the per-batch work (offsets, scales, a call into torch) negligible.
+        # BANKING77's test set (3,080 texts, 77 classes) is then one batch instead of 13: 30% less model time.
+        return max(PREDICT_BATCH_SIZE, PREDICT_SCORES_PER_BATCH // self.head_bias.shape[-1])
 
     def upgrade_state_dict(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         # Runs saved before the encoder owned the naive-Bayes weights carried a copy in the model's weights;

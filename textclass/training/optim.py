@@ -26,6 +26,14 @@ class RowwiseAdagrad(torch.optim.Optimizer):
             for p in group["params"]:
                 p.grad = None
 
+    # The same for the state dicts that every epoch's checkpoint reads: torch wraps them in a decorator whose
+    # only work is that import; the functions it wraps are called directly.
+    def state_dict(self) -> dict:
+        return torch.optim.Optimizer.state_dict.__wrapped__(self)
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        torch.optim.Optimizer.load_state_dict.__wrapped__(self, state_dict)
+
     @torch.no_grad()
     def step(self, closure=None):
         for group in self.param_groups:
