@@ -19,7 +19,9 @@ def add_parser(sub) -> None:
     p.add_argument("run_dir", metavar="RUN", help="run directory written by `textclass train`")
     p.add_argument("--split", default="test", help="split of the built-in source (default test)")
     p.add_argument("--output", metavar="FILE", help="also write the report as JSON here")
-    p.add_argument("--batch-size", type=int, help=f"texts per batch (default {PREDICT_BATCH_SIZE})")
+    p.add_argument("--batch-size", type=int,
+                   help=f"texts per batch (default: the model's choice: {PREDICT_BATCH_SIZE} for most, more for "
+                        "ngram with few classes)")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda, auto")
     p.add_argument("--no-report", action="store_true",
                    help="do not write RUN/report.html (by default it is rewritten for this evaluation)")

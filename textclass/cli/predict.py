@@ -48,7 +48,9 @@ def add_parser(sub) -> None:
                         "column (e.g. --prefix pred_)")
     p.add_argument("--abstain-below", type=float, metavar="P",
                    help=f"label a text {UNCERTAIN!r} when the (calibrated) probability of its label is under P")
-    p.add_argument("--batch-size", type=int, help=f"texts per model batch (default {PREDICT_BATCH_SIZE})")
+    p.add_argument("--batch-size", type=int,
+                   help=f"texts per model batch (default: the model's choice: {PREDICT_BATCH_SIZE} for most, more for "
+                        "ngram with few classes)")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda, auto")
     p.add_argument("--backend", default="torch", choices=BACKENDS,
                    help="torch (default): the run itself; onnx: its export (see `textclass export`), or RUN may "

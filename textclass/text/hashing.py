@@ -5,10 +5,10 @@ Texts are tokenized on their UTF-8 bytes with NumPy: a byte table says which byt
 punctuation marks stand as one-byte tokens ("!" and "?" carry sentiment); everything else separates.
 A token's 64-bit hash is a polynomial hash of its bytes, computed for all tokens at once from prefix sums,
 so there is no per-token Python work and the ids are the same in every process (Python's ``hash()`` is
-salted per process and is never used). N-gram hashes fold the token hashes of a window together; a word's character n-grams are hashed once per
-distinct word of a chunk and copied to its occurrences. Keeping one occurrence of each feature per text uses a
-scatter table, not a sort. Work is cut into chunks of texts that two threads hash in parallel (NumPy releases
-the GIL).
+salted per process and is never used). N-gram hashes fold the token hashes of a window together; a word's
+character n-grams are hashed once per distinct word of a chunk and copied to its occurrences. Keeping one
+occurrence of each feature per text uses a scatter table, not a sort. Work is cut into chunks of texts that two
+threads hash in parallel (NumPy releases the GIL).
 """
 from __future__ import annotations
 
@@ -188,7 +188,8 @@ def _chunk_features(texts: Sequence[str], spec: NgramSpec,
     return (ids if rows is None else ids.astype(np.int64)), counts
 
 
-def _bucket_ids(hashes: np.ndarray, spec: NgramSpec, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+def _bucket_ids(hashes: np.ndarray, spec: NgramSpec,
+                rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
     """The features' bucket ids; with ``rows``, their row ids instead and which features have one."""
     mixed = mix64(hashes)
     if spec.num_buckets & (spec.num_buckets - 1) == 0:  # a mask is exact for powers of two, and far cheaper
