@@ -28,7 +28,7 @@ def feature_contributions(clf, text: str) -> tuple[np.ndarray, np.ndarray, np.nd
     ids = encoded.values.astype(np.int64)
     rows, counts = np.unique(ids, return_counts=True)
     scale = max(len(ids), 1) ** -0.5
-    table = model.embedding.weight[torch.from_numpy(rows)].view(len(rows), model.members, model.width)
+    table = model.feature_rows()[torch.from_numpy(rows)].view(len(rows), model.members, model.width)
     head = model.head_weight - model.head_weight.mean(-1, keepdim=True)  # centred over classes
     per_feature = torch.einsum("rmw,mwc->rc", table, head) / model.members
     weights = torch.from_numpy(counts.astype(np.float32)) * scale

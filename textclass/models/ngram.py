@@ -66,8 +66,14 @@ class NgramClassifier(TextModel):
         if members < 1 or hidden_dim < 1:
             raise ConfigError(f"members and hidden_dim must be at least 1, got {members} and {hidden_dim}")
         self.members, self.width = members, min(hidden_dim, max(num_classes - 1, 1))
-        self.embedding = nn.EmbeddingBag(max(num_features, 1), members * self.width, mode="sum", sparse=True)
+        # Row f * members + m is member m's embedding of feature f: the bytes of a features x (members * width)
+        # table (``feature_rows``, and what the state dict holds), whose rows a training step can read and update
+        # one member at a time. A sparse gradient spans whole rows, so with one row per feature every step
+        # carried all members' columns, three quarters of them zeros: 70% of a step's time (BENCHMARKS.md).
+        self.embedding = nn.EmbeddingBag(max(num_features, 1) * members, self.width, mode="sum", sparse=True)
         nn.init.zeros_(self.embedding.weight)
+        self.register_state_dict_post_hook(_state_by_feature)
+        self.register_load_state_dict_pre_hook(_state_by_member)
         bound = self.width ** -0.5  # nn.Linear's initialisation, one head per member
         self.head_weight = nn.Parameter(torch.empty(members, self.width, num_classes).uniform_(-bound, bound))
         self.head_bias = nn.Parameter(torch.empty(members, num_classes).uniform_(-bound, bound))
@@ -89,10 +95,22 @@ class NgramClassifier(TextModel):
             weights = weights * self.feature_weights.index_select(0, batch.ids)
         return weights
 
+    def feature_rows(self) -> torch.Tensor:
+        """[features, members * width]: every member's embedding of each feature, side by side (a view)."""
+        return self.embedding.weight.view(-1, self.members * self.width)
+
     def _bags(self, batch) -> torch.Tensor:
         """[texts, members, width]: every member's embedding of every text."""
-        bags = self.embedding(batch.ids, batch.offsets, per_sample_weights=self._feature_scale(batch))
+        bags = nn.functional.embedding_bag(batch.ids, self.feature_rows(), batch.offsets, mode="sum",
+                                           per_sample_weights=self._feature_scale(batch))
         return bags.view(len(batch.lengths), self.members, self.width)
+
+    def _member_bags(self, batch, member: torch.Tensor) -> torch.Tensor:
+        """[texts, width]: each text's embedding under the member it was dealt to (its rows only)."""
+        lengths = batch.lengths.to(batch.ids.device)
+        of_each = torch.repeat_interleave(member, lengths, output_size=len(batch.ids))
+        return self.embedding(batch.ids * self.members + of_each, batch.offsets,
+                              per_sample_weights=self._feature_scale(batch))
 
     def _weights_key(self) -> tuple:
         # torch counts in-place changes of a tensor in ``_version``: an optimizer step or loading weights
@@ -113,7 +131,7 @@ class NgramClassifier(TextModel):
             self._class_table = None
             return
         with torch.no_grad():
-            rows = self.embedding.weight.view(-1, self.members * self.width)
+            rows = self.feature_rows()
             table = rows @ self.head_weight.reshape(self.members * self.width, classes) / self.members
             self._class_table = (self._weights_key(), table, self.head_bias.mean(0))
 
@@ -122,9 +140,10 @@ class NgramClassifier(TextModel):
             _, table, bias = self._class_table
             return nn.functional.embedding_bag(batch.ids, table, batch.offsets, mode="sum",
                                                per_sample_weights=self._feature_scale(batch)) + bias
-        bags = self._bags(batch)
         if self.training:
-            return self._member_scores(bags, None)
+            member = self._deal(batch)
+            return self._member_scores(self._member_bags(batch, member), member, None)
+        bags = self._bags(batch)
         logits = torch.einsum("bmw,mwc->bmc", bags, self.head_weight) + self.head_bias
         # The members' averaged logits. Under softmax that is their normalised geometric mean (each member's
         # log-normaliser is the same for every class and cancels); under per-label sigmoids (multi-label),
@@ -138,24 +157,29 @@ class NgramClassifier(TextModel):
         random are scored (sampled softmax, uniform draws): the loss, its gradient and the head's update touch
         those columns only, so a step costs about the same at 20,000 classes as at 2,000.
         """
-        bags, classes = self._bags(batch), self.head_weight.shape[-1]
+        classes = self.head_weight.shape[-1]
         if classes <= SAMPLED_ABOVE or batch.labels.ndim != 1:  # label sets (multi-label) score every label
-            logits = self._member_scores(bags, None)
+            member = self._deal(batch)
+            logits = self._member_scores(self._member_bags(batch, member), member, None)
             return objective.loss(logits.float(), batch.labels), objective.exact(logits, batch.labels)
-        drawn = torch.randint(classes, (SAMPLED_NEGATIVES,), device=bags.device)
+        drawn = torch.randint(classes, (SAMPLED_NEGATIVES,), device=batch.ids.device)
         columns = torch.unique(torch.cat((batch.labels, drawn)))  # sorted, so labels are found by bisection
-        scores = self._member_scores(bags, columns).float()
+        member = self._deal(batch)
+        scores = self._member_scores(self._member_bags(batch, member), member, columns).float()
         loss = nn.functional.cross_entropy(scores, torch.searchsorted(columns, batch.labels))
         return loss, int((columns[scores.argmax(1)] == batch.labels).sum())
 
-    def _member_scores(self, bags: torch.Tensor, columns: torch.Tensor | None) -> torch.Tensor:
-        """[texts, classes or columns]: each text scored by one member drawn at random.
+    def _deal(self, batch) -> torch.Tensor:
+        """The member each text of a training batch trains, drawn at random."""
+        return torch.randint(self.members, (len(batch.lengths),), device=batch.ids.device)
+
+    def _member_scores(self, bags: torch.Tensor, member: torch.Tensor, columns: torch.Tensor | None) -> torch.Tensor:
+        """[texts, classes or columns]: each text's bag ([texts, width]) scored by its member's head.
 
         Texts are grouped by member, so each member's head multiplies its own texts once (gathering a head per
         text would copy width x classes numbers per text: 1.3 GB a batch at 20,000 classes).
         """
         count = bags.shape[0]
-        member = torch.randint(self.members, (count,), device=bags.device)
         width = self.head_weight.shape[-1] if columns is None else len(columns)
         scores = bags.new_empty(count, width)
         for m in range(self.members):
@@ -163,7 +187,7 @@ class NgramClassifier(TextModel):
             head, bias = self.head_weight[m], self.head_bias[m]
             if columns is not None:
                 head, bias = head[:, columns], bias[columns]
-            scores = scores.index_put((rows,), bags[rows, m] @ head + bias)
+            scores = scores.index_put((rows,), bags[rows] @ head + bias)
         return scores
 
     @classmethod
@@ -205,3 +229,17 @@ class NgramClassifier(TextModel):
 
     def configure_optimizer(self, lr: float, weight_decay: float):
         return RowwiseAdagrad(self.parameters(), lr=lr, weight_decay=weight_decay)
+
+
+# Saved runs and checkpoints hold the table as features x (members * width), as before members had rows of
+# their own: the same bytes, so both directions are views.
+def _state_by_feature(model: NgramClassifier, state: dict, prefix: str, local_metadata) -> None:
+    key = prefix + "embedding.weight"
+    if key in state:
+        state[key] = state[key].view(-1, model.members * model.width)
+
+
+def _state_by_member(model: NgramClassifier, state: dict, prefix: str, *args) -> None:
+    key = prefix + "embedding.weight"
+    if key in state and state[key].dim() == 2 and state[key].shape[1] == model.members * model.width:
+        state[key] = state[key].reshape(-1, model.width)
