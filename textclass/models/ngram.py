@@ -36,8 +36,8 @@ class NgramClassifier(TextModel):
     random, so the members learn from different orders of the same data; averaged, they beat any one of them
     (a linear model trained with adaptive steps depends on which texts it meets first, and averaging over
     orders removes most of that dependence: on IMDB, four members gain about 0.3 points of accuracy). A
-    feature's row holds all members' embeddings side by side, so a lookup reads the same cache lines whether
-    it serves one member (training) or all of them (prediction): the ensemble costs about what one model does.
+    feature's members sit side by side in memory: training reads and updates only the member a text was dealt
+    to, prediction reads all of them in one lookup, so the ensemble costs about what one model does.
 
     ``hidden_dim`` is each member's embedding width, capped at ``num_classes - 1``: a member's head times its
     embeddings form a feature-by-class matrix, and softmax ignores what all classes share, so rank
