@@ -142,3 +142,22 @@ def test_prediction_batches_follow_the_class_count_and_do_not_change_results(fit
     assert NgramClassifier(10, 20_000, None, members=1).predict_batch_size() == PREDICT_BATCH_SIZE
     texts = [f"text number {i} with some words" for i in range(40)]
     np.testing.assert_array_equal(fitted.predict_proba(texts), fitted.predict_proba(texts, batch_size=3))
+
+
+def test_rowwise_adagrad_reads_sums_saved_in_the_table_s_earlier_shape():
+    table = torch.nn.Parameter(torch.zeros(8, 2))
+    opt = RowwiseAdagrad([table], lr=0.1)
+    saved = {"state": {0: {"sum": torch.arange(16.0).view(4, 4)}}, "param_groups": [{**opt.defaults, "params": [0]}]}
+    opt.load_state_dict(saved)
+    assert torch.equal(opt.state[table]["sum"], torch.arange(16.0).view(8, 2))
+
+
+def test_saved_weights_keep_one_row_per_feature(fitted, tmp_path):
+    """Runs and checkpoints hold the table as features x (members * width) whatever its layout in memory."""
+    model = fitted.model_
+    state = model.state_dict()
+    assert state["embedding.weight"].shape == (len(fitted.encoder_.buckets), model.members * model.width)
+    again = NgramClassifier(len(fitted.encoder_.buckets), len(fitted.labels_), fitted.encoder_.feature_weights,
+                            hidden_dim=model.width, members=model.members)
+    again.load_state_dict(state)
+    assert torch.equal(again.embedding.weight, model.embedding.weight)

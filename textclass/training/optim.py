@@ -33,6 +33,11 @@ class RowwiseAdagrad(torch.optim.Optimizer):
 
     def load_state_dict(self, state_dict: dict) -> None:
         torch.optim.Optimizer.load_state_dict.__wrapped__(self, state_dict)
+        # A checkpoint written before a table changed its shape but not its bytes (ngram's features x (members
+        # * width) rows, now one row per feature and member) holds its sums in the old shape.
+        for p, state in self.state.items():
+            if "sum" in state and state["sum"].shape != p.shape and state["sum"].numel() == p.numel():
+                state["sum"] = state["sum"].reshape(p.shape)
 
     @torch.no_grad()
     def step(self, closure=None):
