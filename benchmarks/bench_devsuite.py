@@ -109,11 +109,12 @@ def last_json(out: str) -> dict:
 
 def run_job(system: str, dataset: str, prep: dict, workdir: Path) -> dict:
     load = [round(x, 2) for x in os.getloadavg()]
+    usage: dict = {}  # the job's CPU seconds: what it would take alone, less moved by the machine's load
     if system == "textclass":
         run_dir = workdir / f"run-{dataset}-{prep['seed']}"
         cmd = [sys.executable, "-m", "textclass", "--quiet", "train", *prep["cli"], "--seed", str(prep["seed"]),
                "--out", str(run_dir), "--no-progress"]
-        _, wall, peak = run_measured(cmd)
+        _, wall, peak = run_measured(cmd, usage)
         metrics = json.loads((run_dir / "metrics.json").read_text())
         config = json.loads((run_dir / "config.json").read_text())
         speed = last_json(run_measured([sys.executable, __file__, "--worker", "predict", "--run", str(run_dir),
@@ -123,9 +124,10 @@ def run_job(system: str, dataset: str, prep: dict, workdir: Path) -> dict:
                              "training": {k: config["training"].get(k) for k in ("epochs", "lr", "batch_size")},
                              "defaults": config.get("defaults")}}
     else:
-        out, wall, peak = run_measured([sys.executable, __file__, "--worker", system, "--manifest", prep["manifest"]])
+        out, wall, peak = run_measured([sys.executable, __file__, "--worker", system, "--manifest", prep["manifest"]],
+                                       usage)
         result = last_json(out)
-    return {"dataset": dataset, "system": system, "seed": prep["seed"], "wall_seconds": round(wall, 2),
+    return {"dataset": dataset, "system": system, "seed": prep["seed"], "wall_seconds": round(wall, 2), **usage,
             "peak_rss_mb": round(peak, 1), "load_average_before": load, **result}
 
 
