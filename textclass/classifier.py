@@ -270,7 +270,8 @@ class TextClassifier:
             [scan.label_names[code] for code in np.unique(scan.codes[train_rows])]
         self.labels_ = names
         self._check_label_count(train.origin)
-        train_labels = self._labels_from_scan(scan, train_rows, train.origin)
+        multi_label = self.task_ == "multi_label"
+        train_labels = scan.encoded_labels(train_rows, self.labels_, multi_label)
         held_rows = np.flatnonzero(heldout)
         self.data_summary_ = {"train_texts": len(train_rows), "valid_texts": len(held_rows) or None}
         if self.task_ == "single_label":
@@ -285,7 +286,7 @@ class TextClassifier:
         encoder.fit_encoded(train_ids, train_labels)
         train_split = EncodedSplit(train_ids, train_labels)
         if held_ids is not None:
-            return train_split, EncodedSplit(held_ids, self._labels_from_scan(scan, held_rows, train.origin))
+            return train_split, EncodedSplit(held_ids, scan.encoded_labels(held_rows, self.labels_, multi_label))
         if valid is None:
             return train_split, None
         if isinstance(valid, TextStream):
@@ -294,39 +295,12 @@ class TextClassifier:
             (folder / "valid").mkdir()
             valid_ids, _ = encode_to_disk(encoder, valid, valid_scan, none_held, folder / "valid", False)
             self.data_summary_["valid_texts"] = valid_scan.rows
-            return train_split, EncodedSplit(valid_ids, self._labels_from_scan(valid_scan, np.arange(valid_scan.rows),
-                                                                               valid.origin))
+            valid_labels = valid_scan.encoded_labels(np.arange(valid_scan.rows), self.labels_, multi_label)
+            return train_split, EncodedSplit(valid_ids, valid_labels)
         valid = self._same_task(_as_dataset(valid, "validation data"), "validation")
         _require_labeled(valid, "validation")
         self.data_summary_["valid_texts"] = len(valid)
         return train_split, self._encode(valid, "valid")
-
-    def _labels_from_scan(self, scan: StreamScan, rows: np.ndarray, origin: str) -> np.ndarray:
-        """``_encode_labels`` for rows of a scanned stream, whose texts are not in memory."""
-        index = {label: i for i, label in enumerate(self.labels_)}
-        to_ours = np.array([index.get(name, -1) for name in scan.label_names], dtype=np.int64)
-        if self.task_ == "single_label":
-            if scan.multi_label:
-                raise DataError("the validation data has label sets (multi-label) but the training data has one "
-                                "label per text", path=origin, field="label")
-            found = to_ours[scan.codes[rows]]
-            bad = np.flatnonzero(found < 0)
-        else:
-            sets = [scan.label_sets[row] for row in rows] if scan.multi_label else \
-                [(int(code),) for code in scan.codes[rows]]
-            found = np.zeros((len(rows), len(self.labels_)), dtype=np.float32)
-            bad = []
-            for i, codes in enumerate(sets):
-                ours = to_ours[list(codes)]
-                if (ours < 0).any():
-                    bad.append(i)
-                found[i, ours[ours >= 0]] = 1.0
-        if len(bad):
-            unseen = sorted(name for name, ours in zip(scan.label_names, to_ours) if ours < 0)
-            raise DataError(f"{len(bad)} rows have labels the training data never had: "
-                            f"{', '.join(map(repr, unseen[:10]))} (first at example {rows[bad[0]] + 1})",
-                            path=origin, field="label")
-        return found
 
     def _check_label_count(self, origin: str) -> None:
         if self.task_ == "multi_label" and not self.labels_:

@@ -15,6 +15,7 @@ from typing import Iterator
 
 import numpy as np
 
+from ..errors import DataError
 from .dataset import TextDataset
 from .files import read_file, read_chunks
 from .shape import DataShape
@@ -121,3 +122,31 @@ class StreamScan:
 
     def shape(self, rows: np.ndarray) -> DataShape:
         return DataShape.from_lengths(self.lengths[rows], self.codes[rows])
+
+    def encoded_labels(self, rows: np.ndarray, labels: list[str], multi_label: bool) -> np.ndarray:
+        """The labels of ``rows`` as a classifier with ``labels`` trains on them: class indices [n], or with
+        ``multi_label`` a 0/1 float matrix [n, len(labels)]; a label outside ``labels`` is a DataError."""
+        index = {label: i for i, label in enumerate(labels)}
+        to_ours = np.array([index.get(name, -1) for name in self.label_names], dtype=np.int64)
+        if not multi_label:
+            if self.multi_label:
+                raise DataError("this data has label sets (multi-label) but the classifier is single-label",
+                                path=self.origin, field="label")
+            found = to_ours[self.codes[rows]]
+            bad = np.flatnonzero(found < 0)
+        else:
+            sets = [self.label_sets[row] for row in rows] if self.multi_label else \
+                [(int(code),) for code in self.codes[rows]]
+            found = np.zeros((len(rows), len(labels)), dtype=np.float32)
+            bad = []
+            for i, codes in enumerate(sets):
+                ours = to_ours[list(codes)]
+                if (ours < 0).any():
+                    bad.append(i)
+                found[i, ours[ours >= 0]] = 1.0
+        if len(bad):
+            unseen = sorted(name for name, ours in zip(self.label_names, to_ours) if ours < 0)
+            raise DataError(f"{len(bad)} rows have labels the training data never had: "
+                            f"{', '.join(map(repr, unseen[:10]))} (first at example {rows[bad[0]] + 1})",
+                            path=self.origin, field="label")
+        return found
