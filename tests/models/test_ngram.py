@@ -8,7 +8,8 @@ import torch
 from textclass.classifier import TextClassifier
 from textclass.collation import PREDICT_BATCH_SIZE
 from textclass.errors import ConfigError
-from textclass.models.ngram import PREDICT_SCORES_PER_BATCH, NgramClassifier, RowwiseAdagrad
+from textclass.models.ngram import (PREDICT_SCORES_PER_BATCH, PREDICT_TEXTS_PER_BATCH, NgramClassifier,
+                                   RowwiseAdagrad)
 from textclass.text.ngram_encoder import NgramEncoder, parse_char_ngrams
 
 FAST = dict(epochs=4, batch_size=16, num_buckets=1 << 16, progress=False)
@@ -138,7 +139,8 @@ print("torch._dynamo" in sys.modules)
 
 def test_prediction_batches_follow_the_class_count_and_do_not_change_results(fitted):
     model = fitted.model_
-    assert model.predict_batch_size() == max(PREDICT_BATCH_SIZE, PREDICT_SCORES_PER_BATCH // len(fitted.labels_))
+    assert model.predict_batch_size() == max(PREDICT_BATCH_SIZE, min(PREDICT_TEXTS_PER_BATCH,
+                                                                    PREDICT_SCORES_PER_BATCH // len(fitted.labels_)))
     assert NgramClassifier(10, 20_000, None, members=1).predict_batch_size() == PREDICT_BATCH_SIZE
     texts = [f"text number {i} with some words" for i in range(40)]
     np.testing.assert_array_equal(fitted.predict_proba(texts), fitted.predict_proba(texts, batch_size=3))
