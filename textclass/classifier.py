@@ -37,7 +37,7 @@ from .text import ENCODERS, build_encoder, load_encoder
 from .text.base import Encoder
 from .training.balance import AUTO_MIN_EXAMPLES, AUTO_MIN_IMBALANCE, choose_shift, class_offsets
 from .training import OPTIONS, TrainingConfig, check_option, predict_logits, resolve_device, train_model
-from .training.objectives import OBJECTIVES
+from .training.objectives import OBJECTIVES, MultiLabel, objective_for
 
 log = logging.getLogger("textclass")
 
@@ -240,13 +240,16 @@ class TextClassifier:
         self.model_.init_embeddings(self.encoder_)
         log.info("model %s: %s parameters", MODELS.canonical(self.model),
                  f"{sum(p.numel() for p in self.model_.parameters()):,}")
+        objective = objective_for(self.task_, train_labels)
         result = train_model(self.model_, train_split, valid_split, cfg, pad_id=self._pad_id(),
-                             objective=OBJECTIVES[self.task_], on_epoch_end=on_epoch_end, checkpoints=checkpoints)
+                             objective=objective, on_epoch_end=on_epoch_end, checkpoints=checkpoints)
         self.history_, self.best_epoch_ = result.history, result.best_epoch
         self.world_size_ = result.world_size
         self.model_.to("cpu").eval()  # predictions start on CPU; fit's device is a training choice
         if self.task_ == "single_label":
             self._balance_decisions(cfg, train_labels, valid_split)
+        else:
+            self._undo_positive_weights(objective)
         # As load does: a fitted and a loaded classifier predict through the same computation, bit for bit.
         self.model_.prepare_for_inference()
         self.thresholds_ = None
@@ -272,6 +275,16 @@ class TextClassifier:
                 continue
             self.defaults_[name] = {"value": value, "why": why}
             log.info("default %s = %s: %s", name, value, why)
+
+    def _undo_positive_weights(self, objective: MultiLabel) -> None:
+        """Training weighted rare labels' positives up, which inflates their sigmoid outputs; shift the scores
+        back so per-label probabilities estimate how often the label holds. Thresholds, tuned afterwards,
+        see the same order of texts either way."""
+        offsets = objective.logit_offsets()
+        if offsets is not None and not self.model_.shift_class_scores(torch.from_numpy(offsets).float()):
+            log.info("model %s cannot shift its scores: per-label probabilities of rare labels stay inflated by "
+                     "the positive weights of training (decisions use tuned thresholds, so they are unaffected)",
+                     self.model)
 
     def _balance_decisions(self, cfg: TrainingConfig, train_labels: np.ndarray, valid: EncodedSplit | None) -> None:
         """The class_balance option: shift decisions towards rare classes when validation says it pays."""
