@@ -11,14 +11,15 @@ Systems:
   tfidf_lr           scikit-learn TfidfVectorizer (word 1-2 grams, sublinear tf, min_df 2) + OneVsRestClassifier
                      (LogisticRegression, liblinear), C in {1, 4, 16} chosen on dev macro-F1, then per-label
                      thresholds tuned on dev by the same function textclass uses.
-  transformer        ``TextClassifier("transformer", pretrained=MiniLM-L6)``; on a CPU only a bounded job fits:
-                     ``--transformer-limit`` training texts (an iterative-stratified sample), ``--transformer-epochs``.
+  transformer        ``TextClassifier("transformer", pretrained=MiniLM-L6, max_len=64)``, all of train unless
+                     ``--transformer-limit`` (an iterative-stratified sample), ``--transformer-epochs`` epochs.
 
 Each system runs in this process, one after the other; wall seconds and the load average before it are
 recorded with it, because the machine may be shared.
 
-    TEXTCLASS_DATA=/work/shared/datasets python benchmarks/bench_goemotions.py --systems ngram,tfidf_lr
-    python benchmarks/bench_goemotions.py --systems transformer --transformer-epochs 3 --threads 1 \
+    TEXTCLASS_DATA=/work/shared/datasets python benchmarks/bench_goemotions.py --systems ngram,tfidf_lr \
+        --ngram-variants default
+    python benchmarks/bench_goemotions.py --systems transformer --transformer-epochs 1 --threads 1 \
         --out benchmarks/results/goemotions_transformer_cpu.json
 """
 from __future__ import annotations
