@@ -69,8 +69,8 @@ def test_decide_uses_the_threshold_for_two_classes_only():
 
 def test_a_miscalibrated_model_keeps_its_fitted_temperature():
     logits, labels = sampled_task(n=1000, scale=3.0)
-    temperature, gain = calibration.choose_temperature(logits, labels)
-    assert gain > 0 and temperature == pytest.approx(calibration.fit_temperature(logits, labels))
+    temperature, fitted, gain = calibration.choose_temperature(logits, labels)
+    assert gain > 0 and temperature == fitted == pytest.approx(calibration.fit_temperature(logits, labels))
 
 
 def test_a_calibrated_model_keeps_its_softmax_when_the_fit_does_not_generalise():
@@ -79,8 +79,8 @@ def test_a_calibrated_model_keeps_its_softmax_when_the_fit_does_not_generalise()
     kept = []
     for seed in range(5):
         logits, labels = sampled_task(n=1000, scale=1.0, seed=seed)
-        temperature, gain = calibration.choose_temperature(logits, labels)
-        assert calibration.fit_temperature(logits, labels) != 1.0
+        temperature, fitted, gain = calibration.choose_temperature(logits, labels)
+        assert fitted == calibration.fit_temperature(logits, labels) != 1.0
         kept.append(temperature == 1.0)
         assert (temperature == 1.0) == (gain <= 0)
     assert sum(kept) >= 3

@@ -85,10 +85,10 @@ def held_out_nll_gain(logits: np.ndarray, labels: np.ndarray, folds: int = CHECK
     return float(saved / len(labels))
 
 
-def choose_temperature(logits: np.ndarray, labels: np.ndarray) -> tuple[float | None, float | None]:
-    """``(temperature, held-out gain)``: the NLL-minimising temperature on the whole validation split when,
-    fitted on part of it, it lowers NLL on the rest (``held_out_nll_gain`` > 0), else 1.0; None when no
-    finite temperature exists (``fit_temperature``).
+def choose_temperature(logits: np.ndarray, labels: np.ndarray) -> tuple[float | None, float | None, float | None]:
+    """``(temperature to use, temperature fitted, held-out gain)``: the NLL-minimising temperature on the whole
+    validation split when, fitted on part of it, it lowers NLL on the rest (``held_out_nll_gain`` > 0), else
+    1.0; all None when no finite temperature exists (``fit_temperature``).
 
     A temperature fitted on ~1,000 texts always lowers their own NLL a little, even for a model that is
     already calibrated, and then its noise is all that changes: on BANKING77 (1,000 validation texts, `ngram`,
@@ -97,9 +97,9 @@ def choose_temperature(logits: np.ndarray, labels: np.ndarray) -> tuple[float | 
     """
     temperature = fit_temperature(logits, labels)
     if temperature is None:
-        return None, None
+        return None, None, None
     gain = held_out_nll_gain(logits, labels)
-    return (temperature if gain > 0 else 1.0), gain
+    return (temperature if gain > 0 else 1.0), temperature, gain
 
 
 @dataclass(frozen=True)

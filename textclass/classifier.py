@@ -402,8 +402,8 @@ class TextClassifier:
             return
         logits = predict_logits(self.model_, valid_split, PREDICT_BATCH_SIZE, pad_id=self._pad_id(),
                                 device=torch.device("cpu"))
-        temperature, gain = (calibration.choose_temperature(logits, valid_split.labels) if cfg.calibrate
-                             else (None, None))
+        temperature, fitted, gain = (calibration.choose_temperature(logits, valid_split.labels) if cfg.calibrate
+                                     else (None, None, None))
         if cfg.calibrate and temperature is None:
             log.warning("calibration: the model makes no mistake on the validation split, so no temperature "
                         "can be fitted; probabilities stay the raw softmax")
@@ -413,9 +413,9 @@ class TextClassifier:
             self.calibration_ = {"temperature": temperature, "fitted_on": "validation",
                                  "valid_nll_before": calibration.nll(logits, valid_split.labels),
                                  "valid_nll_after": calibration.nll(logits, valid_split.labels, temperature),
-                                 "held_out_nll_gain": gain}
-            log.info("calibration: temperature %.3f (validation NLL %.4f -> %.4f; held-out folds %s %.5f per "
-                     "text%s)", temperature, self.calibration_["valid_nll_before"],
+                                 "fitted_temperature": fitted, "held_out_nll_gain": gain}
+            log.info("calibration: temperature %.3f (fitted %.3f; validation NLL %.4f -> %.4f; held-out folds %s "
+                     "%.5f per text%s)", temperature, fitted, self.calibration_["valid_nll_before"],
                      self.calibration_["valid_nll_after"], "gain" if gain > 0 else "change", gain,
                      "" if gain > 0 else ": no gain, so the softmax stays as trained")
         if cfg.threshold_objective is not None:
