@@ -41,7 +41,6 @@ from common import write_results  # noqa: E402
 NGRAM_VARIANTS = {
     "default": {},
     "nb_off": {"nb_weights": "off"},
-    "lr_0.5": {"lr": 0.5},
 }
 TFIDF_C = (1.0, 4.0, 16.0)
 HEADLINE = ("macro_f1", "micro_f1", "samples_f1", "micro_precision", "micro_recall", "hamming_loss",
