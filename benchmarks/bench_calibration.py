@@ -50,6 +50,7 @@ def run_job(name: str, seed: int) -> dict:
             "seconds": round(seconds, 1), "loadavg_before": [round(x, 2) for x in load],
             "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"],
             "temperature": config["calibration"]["temperature"], "calibration": metrics["calibration"],
+            "temperature_fit": config["calibration"],
             "decision": config.get("decision"), "per_class": metrics["per_class"] if config.get("decision") else None,
             "coverage": metrics["coverage"]}
 

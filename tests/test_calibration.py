@@ -65,3 +65,30 @@ def test_decide_uses_the_threshold_for_two_classes_only():
     assert calibration.decide(two, threshold=0.25).tolist() == [1, 1]
     three = np.array([[0.2, 0.5, 0.3]])
     assert calibration.decide(three, threshold=0.1).tolist() == [1]
+
+
+def test_a_miscalibrated_model_keeps_its_fitted_temperature():
+    logits, labels = sampled_task(n=1000, scale=3.0)
+    temperature, fitted, gain = calibration.choose_temperature(logits, labels)
+    assert gain > 0 and temperature == fitted == pytest.approx(calibration.fit_temperature(logits, labels))
+
+
+def test_a_calibrated_model_keeps_its_softmax_when_the_fit_does_not_generalise():
+    # Labels drawn from the model's own softmax: T = 1 is right, and the T fitted on 1,000 texts differs
+    # from 1 only by noise, which held-out folds do not reward.
+    kept = []
+    for seed in range(5):
+        logits, labels = sampled_task(n=1000, scale=1.0, seed=seed)
+        temperature, fitted, gain = calibration.choose_temperature(logits, labels)
+        assert fitted == calibration.fit_temperature(logits, labels) != 1.0
+        kept.append(temperature == 1.0)
+        assert (temperature == 1.0) == (gain <= 0)
+    assert sum(kept) >= 3
+
+
+def test_held_out_gain_is_measured_on_texts_the_temperature_never_saw():
+    logits, labels = sampled_task(n=200, scale=3.0, seed=2)
+    gain = calibration.held_out_nll_gain(logits, labels, folds=5)
+    in_sample = calibration.nll(logits, labels) - calibration.nll(logits, labels,
+                                                                  calibration.fit_temperature(logits, labels))
+    assert 0 < gain < in_sample

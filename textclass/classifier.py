@@ -40,7 +40,7 @@ from .text.base import Encoder, StreamingEncoder
 from .text.stream_encode import encode_to_disk, ids_folder, training_texts
 from .training.balance import AUTO_MIN_EXAMPLES, AUTO_MIN_IMBALANCE, choose_shift, class_offsets
 from .training import OPTIONS, TrainingConfig, check_option, predict_logits, resolve_device, train_model
-from .training.objectives import OBJECTIVES
+from .training.objectives import OBJECTIVES, MultiLabel, objective_for
 
 log = logging.getLogger("textclass")
 
@@ -318,13 +318,16 @@ class TextClassifier:
         self.model_.init_embeddings(self.encoder_)
         log.info("model %s: %s parameters", MODELS.canonical(self.model),
                  f"{sum(p.numel() for p in self.model_.parameters()):,}")
+        objective = objective_for(self.task_, train_split.labels)
         result = train_model(self.model_, train_split, valid_split, cfg, pad_id=self._pad_id(),
-                             objective=OBJECTIVES[self.task_], on_epoch_end=on_epoch_end, checkpoints=checkpoints)
+                             objective=objective, on_epoch_end=on_epoch_end, checkpoints=checkpoints)
         self.history_, self.best_epoch_ = result.history, result.best_epoch
         self.world_size_ = result.world_size
         self.model_.to("cpu").eval()  # predictions start on CPU; fit's device is a training choice
         if self.task_ == "single_label":
             self._balance_decisions(cfg, train_split.labels, valid_split)
+        else:
+            self._undo_positive_weights(objective)
         # As load does: a fitted and a loaded classifier predict through the same computation, bit for bit.
         self.model_.prepare_for_inference()
         self.thresholds_ = None
@@ -349,6 +352,16 @@ class TextClassifier:
                 continue
             self.defaults_[name] = {"value": value, "why": why}
             log.info("default %s = %s: %s", name, value, why)
+
+    def _undo_positive_weights(self, objective: MultiLabel) -> None:
+        """Training weighted rare labels' positives up, which inflates their sigmoid outputs; shift the scores
+        back so per-label probabilities estimate how often the label holds. Thresholds, tuned afterwards,
+        see the same order of texts either way."""
+        offsets = objective.logit_offsets()
+        if offsets is not None and not self.model_.shift_class_scores(torch.from_numpy(offsets).float()):
+            log.info("model %s cannot shift its scores: per-label probabilities of rare labels stay inflated by "
+                     "the positive weights of training (decisions use tuned thresholds, so they are unaffected)",
+                     self.model)
 
     def _balance_decisions(self, cfg: TrainingConfig, train_labels: np.ndarray, valid: EncodedSplit | None) -> None:
         """The class_balance option: shift decisions towards rare classes when validation says it pays."""
@@ -389,7 +402,8 @@ class TextClassifier:
             return
         logits = predict_logits(self.model_, valid_split, PREDICT_BATCH_SIZE, pad_id=self._pad_id(),
                                 device=torch.device("cpu"))
-        temperature = calibration.fit_temperature(logits, valid_split.labels) if cfg.calibrate else None
+        temperature, fitted, gain = (calibration.choose_temperature(logits, valid_split.labels) if cfg.calibrate
+                                     else (None, None, None))
         if cfg.calibrate and temperature is None:
             log.warning("calibration: the model makes no mistake on the validation split, so no temperature "
                         "can be fitted; probabilities stay the raw softmax")
@@ -398,9 +412,12 @@ class TextClassifier:
             self.temperature_ = temperature
             self.calibration_ = {"temperature": temperature, "fitted_on": "validation",
                                  "valid_nll_before": calibration.nll(logits, valid_split.labels),
-                                 "valid_nll_after": calibration.nll(logits, valid_split.labels, temperature)}
-            log.info("calibration: temperature %.3f (validation NLL %.4f -> %.4f)", temperature,
-                     self.calibration_["valid_nll_before"], self.calibration_["valid_nll_after"])
+                                 "valid_nll_after": calibration.nll(logits, valid_split.labels, temperature),
+                                 "fitted_temperature": fitted, "held_out_nll_gain": gain}
+            log.info("calibration: temperature %.3f (fitted %.3f; validation NLL %.4f -> %.4f; held-out folds %s "
+                     "%.5f per text%s)", temperature, fitted, self.calibration_["valid_nll_before"],
+                     self.calibration_["valid_nll_after"], "gain" if gain > 0 else "change", gain,
+                     "" if gain > 0 else ": no gain, so the softmax stays as trained")
         if cfg.threshold_objective is not None:
             if len(self.labels_) != 2:
                 log.warning("threshold_objective applies to two-class tasks only; this one has %d classes: "

@@ -2,8 +2,8 @@
 
 6,000 training comments (an iterative-stratified sample of the official train split), the official dev split
 for the kept epoch and the per-label thresholds, the whole test split; the default ``ngram`` model with 2**20
-hash buckets. Measured test macro-F1 0.22 and micro-F1 0.36 with this configuration (the full-data figures
-are in BENCHMARKS.md); rare labels (grief, pride, relief: 6-16 test comments) are not learned from 6,000.
+hash buckets. Measured test macro-F1 0.356 and micro-F1 0.481 with this configuration (0.22 and 0.36 before
+rare labels' positives were weighted in the loss; the full-data figures are in BENCHMARKS.md).
 """
 import json
 
@@ -37,8 +37,8 @@ def test_goemotions_multi_label_well_above_chance(goemotions_run):
     assert config["task"] == "multi_label" and len(config["label_thresholds"]) == 28
     assert metrics["n"] == 5427 and len(metrics["labels"]) == 28
     assert 1.1 < metrics["label_cardinality"] < 1.25  # the test split's own: 1.17 labels per comment
-    assert metrics["micro_f1"] >= 0.3, metrics["micro_f1"]
-    assert metrics["macro_f1"] >= 0.17, metrics["macro_f1"]
+    assert metrics["micro_f1"] >= 0.42, metrics["micro_f1"]
+    assert metrics["macro_f1"] >= 0.3, metrics["macro_f1"]
     assert sum(stats["f1"] >= 0.4 for stats in metrics["per_class"].values()) >= 4
     assert "samples F1" in result.out
 
