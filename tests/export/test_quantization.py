@@ -1,0 +1,52 @@
+"""int8 recipes: the nodes a recipe keeps float stay float in the written graph, and the export records them."""
+import json
+
+import onnx
+import pytest
+
+from textclass.export.quantization import (Int8Recipe, embedding_nodes, head_node, nodes_after, quantize_int8,
+                                           recipe_for)
+
+
+def weight_types(path) -> dict[str, str]:
+    graph = onnx.load(str(path)).graph
+    return {tensor.name: onnx.TensorProto.DataType.Name(tensor.data_type) for tensor in graph.initializer}
+
+
+def test_the_head_and_the_embedding_table_are_found(exported):
+    model = onnx.load(str(exported("bilstm") / "model.onnx"))
+    nodes = {node.name: node for node in model.graph.node}
+    assert nodes[head_node(model)].input[1] == "model.head.weight"
+    (embedding,) = embedding_nodes(model)
+    assert nodes[embedding].input[0] == "model.embedding.weight"
+
+
+@pytest.mark.parametrize("setting, kept_tensor", [("float_head", "model.head.weight"),
+                                                  ("float_embeddings", "model.embedding.weight")])
+def test_a_recipe_keeps_its_nodes_float_and_quantizes_the_rest(exported, tmp_path, setting, kept_tensor):
+    fp32 = exported("bilstm") / "model.onnx"
+    quantize_int8(fp32, tmp_path / "all.onnx", Int8Recipe())
+    assert kept_tensor not in weight_types(tmp_path / "all.onnx")  # quantized by default: renamed, in int8
+    done = quantize_int8(fp32, tmp_path / "some.onnx", Int8Recipe(**{setting: True}))
+    types = weight_types(tmp_path / "some.onnx")
+    # A Gemm's weight is stored transposed by the quantizer ("<weight>_Transposed"), float when kept float.
+    kept = {name: kind for name, kind in types.items() if name.startswith(kept_tensor)}
+    assert kept and set(kept.values()) == {"FLOAT"}, kept
+    assert list(done["kept_float"].values()) == ["classifier head" if setting == "float_head" else "embedding table"]
+    assert any(name.endswith("_quantized") for name in types)  # the LSTMs still are int8
+
+
+def test_nodes_reading_a_gelu_are_the_transformer_feed_forward_outputs(exported):
+    model = onnx.load(str(exported("transformer") / "model.onnx"))
+    found = nodes_after(model, ("Gelu",))
+    assert len(found) == 6 and set(found.values()) == {"Gelu"}  # one per layer of MiniLM-L6
+    assert {node.op_type for node in model.graph.node if node.name in found} == {"MatMul"}
+
+
+@pytest.mark.parametrize("name", ["bilstm", "transformer"])
+def test_an_int8_export_records_its_family_recipe(exported, family_run, name):
+    manifest = json.loads((exported(name, "int8") / "export.json").read_text())
+    clf, _ = family_run(name)
+    assert manifest["quantization"]["recipe"] == recipe_for(clf.model_.registry_name).to_dict()
+    assert set(manifest["quantization"]["kept_float"].values()) <= {"classifier head", "embedding table",
+                                                                    "reads a Gelu"}

@@ -1,0 +1,99 @@
+"""int8 recipes: which operators of an fp32 graph onnxruntime's dynamic quantization turns to int8, per family.
+
+Dynamic quantization stores a quantized operator's weights as int8 and quantizes its input activations per
+call (one scale for the whole batch), so every quantized operator adds rounding to the probabilities. Where
+the labels must stay those of fp32 (the issue asks >= 99.5% agreement), each family keeps float what its
+labels are most sensitive to and quantizes what holds its bytes. The choices, and the agreement each recipe
+gave on 1,000 IMDB test reviews, are in BENCHMARKS.md ("Export: ONNX and int8"), measured with
+``benchmarks/bench_export_int8.py``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+WEIGHTED_OPS = ("MatMul", "Gemm", "Einsum", "Conv", "LSTM", "GRU", "Attention")
+
+
+@dataclass(frozen=True)
+class Int8Recipe:
+    """``op_types``: the operator types quantized. ``per_channel``: one weight scale per output channel instead
+    of one per tensor. ``reduce_range``: 7-bit weights (avoids int16 overflow in some CPUs' int8 kernels).
+    ``float_head``: the classifier's last weighted layer stays float (its outputs are the logits themselves).
+    ``float_embeddings``: embedding tables (``Gather`` on a weight) stay float. ``float_after``: nodes that
+    read the output of an operator of these types stay float (``("Gelu",)``: a transformer's feed-forward
+    down-projection, whose input is wide and skewed, badly served by one uint8 scale per batch)."""
+
+    op_types: tuple[str, ...] = ("MatMul", "Gemm", "Gather", "LSTM", "Attention")
+    per_channel: bool = False
+    reduce_range: bool = False
+    float_head: bool = False
+    float_embeddings: bool = False
+    float_after: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"op_types": list(self.op_types), "per_channel": self.per_channel, "reduce_range": self.reduce_range,
+                "float_head": self.float_head, "float_embeddings": self.float_embeddings,
+                "float_after": list(self.float_after)}
+
+
+def quantize_int8(fp32_path: Path, int8_path: Path, recipe: Int8Recipe) -> dict:
+    """Writes the int8 graph of ``fp32_path`` to ``int8_path``; returns which nodes were kept float and why."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    model = onnx.load(str(fp32_path), load_external_data=False)
+    excluded = {}
+    if recipe.float_head:
+        head = head_node(model)
+        if head is not None:
+            excluded[head] = "classifier head"
+    if recipe.float_embeddings:
+        excluded.update({name: "embedding table" for name in embedding_nodes(model)})
+    if recipe.float_after:
+        excluded.update({name: f"reads a {op}" for name, op in nodes_after(model, recipe.float_after).items()})
+    # Conv stays float whatever the recipe: onnxruntime's CPU ConvInteger takes uint8 weights only, and signed
+    # int8 is the precision the other operators want.
+    # The dynamic quantizer first rewrites each Gemm as a MatMul named "<gemm>_MatMul" (and an Add), then picks
+    # nodes by name: a Gemm kept float is excluded under both names.
+    gemms = {node.name for node in model.graph.node if node.op_type == "Gemm"}
+    names = sorted({*excluded, *(f"{name}_MatMul" for name in excluded if name in gemms)})
+    quantize_dynamic(str(fp32_path), str(int8_path), weight_type=QuantType.QInt8,
+                     op_types_to_quantize=list(recipe.op_types), per_channel=recipe.per_channel,
+                     reduce_range=recipe.reduce_range, nodes_to_exclude=names)
+    return {"recipe": recipe.to_dict(), "kept_float": excluded}
+
+
+def head_node(model) -> str | None:
+    """The last weighted node in the graph's (topological) order: the layer that produces the logits."""
+    weights = {tensor.name for tensor in model.graph.initializer}
+    weighted = [node for node in model.graph.node
+                if node.op_type in WEIGHTED_OPS and any(name in weights for name in node.input)]
+    return weighted[-1].name if weighted else None
+
+
+def embedding_nodes(model) -> list[str]:
+    """``Gather`` nodes that look rows up in a weight: the embedding tables."""
+    weights = {tensor.name for tensor in model.graph.initializer}
+    return [node.name for node in model.graph.node if node.op_type == "Gather" and node.input
+            and node.input[0] in weights]
+
+
+def nodes_after(model, op_types: tuple[str, ...]) -> dict[str, str]:
+    """Weighted nodes with an input produced by a node of one of ``op_types``: name -> that op type."""
+    producer = {output: node.op_type for node in model.graph.node for output in node.output}
+    found = {}
+    for node in model.graph.node:
+        if node.op_type in WEIGHTED_OPS:
+            for name in node.input:
+                if producer.get(name) in op_types:
+                    found[node.name] = producer[name]
+    return found
+
+
+# Per family (the model's registry name); a family not named here gets ``Int8Recipe()``.
+RECIPES: dict[str, Int8Recipe] = {}
+
+
+def recipe_for(model_name: str) -> Int8Recipe:
+    return RECIPES.get(model_name, Int8Recipe())
