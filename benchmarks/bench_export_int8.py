@@ -36,6 +36,8 @@ CANDIDATES = {  # name -> Int8Recipe settings
     "float-embeddings": {"float_embeddings": True},
     "float-embeddings-per-channel": {"float_embeddings": True, "per_channel": True},
     "embeddings-only": {"op_types": ("Gather",)},
+    "float-lstm": {"op_types": ("MatMul", "Gemm", "Gather", "Attention")},
+    "float-lstm-per-channel": {"op_types": ("MatMul", "Gemm", "Gather", "Attention"), "per_channel": True},
     "float-ffn-down": {"float_after": ("Gelu",)},
     "float-ffn-down-per-channel": {"float_after": ("Gelu",), "per_channel": True},
     "float-ffn-down-head-per-channel": {"float_after": ("Gelu",), "float_head": True, "per_channel": True},
@@ -46,6 +48,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--family", help="model family to train (ngram, cnn, bilstm, bilstm_attn, transformer)")
     p.add_argument("--run", help="an IMDB run to take instead of training one")
+    p.add_argument("--export", help="an fp32 export of an IMDB run to take instead of exporting one")
     p.add_argument("--train", type=int, help="training reviews (stratified sample; default: all 25,000)")
     p.add_argument("--epochs", type=int, help="training epochs (default: the family's)")
     p.add_argument("--batch-size", type=int, help="training batch size (default: the family's)")
@@ -54,8 +57,8 @@ def main() -> None:
     p.add_argument("--recipes", default=",".join(CANDIDATES), help="comma-separated candidate names")
     p.add_argument("--out", required=True)
     args = p.parse_args()
-    if (args.family is None) == (args.run is None):
-        p.error("give --family (to train) or --run")
+    if sum(x is not None for x in (args.family, args.run, args.export)) != 1:
+        p.error("give one of --family (to train), --run or --export")
 
     import numpy as np
     import torch
@@ -72,7 +75,9 @@ def main() -> None:
     test = stratified_subsample(load_source("imdb", "test", progress=False), args.test, seed=0)
     with tempfile.TemporaryDirectory() as tmp:
         fit_seconds = None
-        if args.run:
+        if args.export:
+            run = None
+        elif args.run:
             run = Path(args.run)
         else:
             params = {"epochs": args.epochs} if args.epochs else {}
@@ -89,7 +94,7 @@ def main() -> None:
             clf = TextClassifier(args.family, progress=False, seed=0, device="cpu", **params).fit(train)
             fit_seconds = round(time.perf_counter() - started, 1)
             run = clf.save(Path(args.save_run) if args.save_run else Path(tmp) / "run")
-        fp32_folder = export_onnx(run, Path(tmp) / "onnx")
+        fp32_folder = Path(args.export) if args.export else export_onnx(run, Path(tmp) / "onnx")
         labels = OnnxPredictor(fp32_folder).labels_
         truth = np.array([labels.index(label) for label in test.labels])
 
@@ -120,7 +125,7 @@ def main() -> None:
         fp32_bytes = (fp32_folder / MODEL_FILE).stat().st_size
     write_results(args.out, {
         "command": " ".join(["python", "benchmarks/bench_export_int8.py", *sys.argv[1:]]),
-        "family": args.family or "from --run", "run": args.run, "train_texts": args.train, "epochs": args.epochs,
+        "family": args.family or "from --run or --export", "run": args.run, "export": args.export, "train_texts": args.train, "epochs": args.epochs,
         "batch_size": args.batch_size,
         "fit_seconds": fit_seconds, "test_texts": len(test), "load_average_before": load,
         "load_average_after": [round(x, 2) for x in os.getloadavg()],

@@ -50,3 +50,26 @@ def test_an_int8_export_records_its_family_recipe(exported, family_run, name):
     assert manifest["quantization"]["recipe"] == recipe_for(clf.model_.registry_name).to_dict()
     assert set(manifest["quantization"]["kept_float"].values()) <= {"classifier head", "embedding table",
                                                                     "reads a Gelu"}
+
+
+def test_weights_the_exporter_left_unfolded_reach_the_quantizer_as_weights(topics, tmp_path):
+    """Past 8,192 values the exporter leaves an LSTM's weights as Unsqueeze(weight): folded before
+    quantizing, every LSTM is quantized (they are most of a BiLSTM's bytes)."""
+    from textclass import TextClassifier
+    from textclass.export import export_onnx
+    from textclass.export.quantization import _fold_weights
+
+    clf = TextClassifier("bilstm", progress=False, seed=0, epochs=1, batch_size=16, embedding_dim=48,
+                         hidden_dim=48, num_layers=1, min_freq=1).fit(topics[0])
+    fp32 = export_onnx(clf.save(tmp_path / "run"), tmp_path / "fp32") / "model.onnx"
+    model = onnx.load(str(fp32))
+    weights = {tensor.name for tensor in model.graph.initializer}
+    lstms = [node for node in model.graph.node if node.op_type == "LSTM"]
+    assert lstms and not any(node.input[1] in weights for node in lstms)  # what the exporter gives
+    folded = _fold_weights(model)
+    weights = {tensor.name for tensor in folded.graph.initializer}
+    assert all(node.input[1] in weights and node.input[2] in weights
+               for node in folded.graph.node if node.op_type == "LSTM")
+    quantize_int8(fp32, tmp_path / "int8.onnx", Int8Recipe(op_types=("LSTM",)))
+    ops = {node.op_type for node in onnx.load(str(tmp_path / "int8.onnx")).graph.node}
+    assert "DynamicQuantizeLSTM" in ops and "LSTM" not in ops

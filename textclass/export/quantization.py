@@ -42,7 +42,7 @@ def quantize_int8(fp32_path: Path, int8_path: Path, recipe: Int8Recipe) -> dict:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    model = onnx.load(str(fp32_path), load_external_data=False)
+    model = _fold_weights(onnx.load(str(fp32_path), load_external_data=False))
     excluded = {}
     if recipe.float_head:
         head = head_node(model)
@@ -58,10 +58,29 @@ def quantize_int8(fp32_path: Path, int8_path: Path, recipe: Int8Recipe) -> dict:
     # nodes by name: a Gemm kept float is excluded under both names.
     gemms = {node.name for node in model.graph.node if node.op_type == "Gemm"}
     names = sorted({*excluded, *(f"{name}_MatMul" for name in excluded if name in gemms)})
-    quantize_dynamic(str(fp32_path), str(int8_path), weight_type=QuantType.QInt8,
-                     op_types_to_quantize=list(recipe.op_types), per_channel=recipe.per_channel,
-                     reduce_range=recipe.reduce_range, nodes_to_exclude=names)
+    folded = Path(int8_path).with_name(Path(int8_path).stem + ".folded.onnx")
+    onnx.save(model, str(folded))
+    try:
+        quantize_dynamic(str(folded), str(int8_path), weight_type=QuantType.QInt8,
+                         op_types_to_quantize=list(recipe.op_types), per_channel=recipe.per_channel,
+                         reduce_range=recipe.reduce_range, nodes_to_exclude=names)
+    finally:
+        folded.unlink(missing_ok=True)
     return {"recipe": recipe.to_dict(), "kept_float": excluded}
+
+
+def _fold_weights(model):
+    """The graph with every computation on weights alone done ahead of time, whatever its size.
+
+    The exporter folds such computations only for small tensors (onnxscript's limit: 8,192 values), so a
+    real BiLSTM reaches its LSTM nodes as ``Unsqueeze(weight)``: not a weight the quantizer can see, and its
+    LSTMs (most of its bytes) stayed float. Folded, they are stored weights like any other.
+    """
+    import sys
+
+    from onnxscript.optimizer import optimize
+
+    return optimize(model, input_size_limit=sys.maxsize, output_size_limit=sys.maxsize)
 
 
 def head_node(model) -> str | None:
