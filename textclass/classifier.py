@@ -24,6 +24,8 @@ from .augment import resolve as resolve_augmentation
 from .batching import EncodedSplit, iterate_batches
 from .collation import PREDICT_BATCH_SIZE
 from .data import TextDataset, stratified_split
+from .data.splits import stratified_heldout
+from .data.stream import StreamScan, TextStream
 from .data.dataset import check_texts
 from .data.shape import DataShape
 from .errors import ArtifactError, ConfigError, DataError
@@ -34,7 +36,8 @@ from .models import DEFAULT_MODEL, MODELS, model_hyperparameters
 from .models.base import TextModel, TokenAttention
 from .registry import constructor_defaults
 from .text import ENCODERS, build_encoder, load_encoder
-from .text.base import Encoder
+from .text.base import Encoder, StreamingEncoder
+from .text.stream_encode import encode_to_disk, ids_folder, training_texts
 from .training.balance import AUTO_MIN_EXAMPLES, AUTO_MIN_IMBALANCE, choose_shift, class_offsets
 from .training import OPTIONS, TrainingConfig, check_option, predict_logits, resolve_device, train_model
 from .training.objectives import OBJECTIVES
@@ -186,8 +189,9 @@ class TextClassifier:
             raise ConfigError(f"model {MODELS.canonical(self.model)!r} rejects its settings: {exc}") from exc
 
     # -- fitting ------------------------------------------------------------------------------------
-    def fit(self, train, valid=None, *, on_epoch_end=None, checkpoints=None) -> "TextClassifier":
-        """Learn from ``train`` (a TextDataset, (text, label) pairs, or (texts, labels)).
+    def fit(self, train, valid=None, *, on_epoch_end=None, checkpoints=None,
+            work_dir: str | Path | None = None) -> "TextClassifier":
+        """Learn from ``train`` (a TextDataset, (text, label) pairs, (texts, labels), or a ``TextStream``).
 
         Without ``valid``, a stratified ``valid_fraction`` of train is held out (seeded) to choose the epoch.
         ``on_epoch_end(row)`` is called with each epoch's history row (train and validation figures); an
@@ -196,8 +200,23 @@ class TextClassifier:
         ``resume=True``, continues a training that was killed: same data and settings, same result.
         Labels that are lists (or a TextDataset with ``label_sets``) train a multi-label classifier; its
         per-label thresholds are then tuned on the validation split (0.5 without one).
+
+        A ``textclass.data.TextStream`` (a file read chunk by chunk; ``valid`` may be one too) trains on data
+        larger than memory: the texts are never all held, their ids are written under ``work_dir`` (default:
+        the system's temporary folder) and memory-mapped, and removed when fit returns.
         """
         self.defaults_ = {}
+        if isinstance(train, TextStream):
+            with ids_folder(work_dir) as folder:
+                train_split, valid_split = self._prepare_stream(train, valid, folder)
+                self._train(train_split, valid_split, on_epoch_end, checkpoints)
+            return self
+        train_split, valid_split = self._prepare(train, valid)
+        self._train(train_split, valid_split, on_epoch_end, checkpoints)
+        return self
+
+    def _prepare(self, train, valid) -> tuple[EncodedSplit, EncodedSplit | None]:
+        """Texts in memory: hold out validation, augment, choose defaults from the data, fit and run the encoder."""
         train = _as_dataset(train, "training data")
         _require_labeled(train, "training")
         self.task_ = "multi_label" if train.is_multi_label else "single_label"
@@ -220,22 +239,81 @@ class TextClassifier:
             train = augmentation.apply(train, cfg.seed)
         self.labels_ = train.label_names()
         self.data_summary_ = {"train_texts": len(train), "valid_texts": None if valid is None else len(valid)}
-        if self.task_ == "multi_label" and not self.labels_:
-            raise DataError("training data has no labels in any of its label sets", path=train.origin)
-        if self.task_ == "single_label" and len(self.labels_) < 2:
-            raise DataError(f"training data has a single label ({self.labels_[0]!r}); need at least two classes",
-                            path=train.origin)
+        self._check_label_count(train.origin)
         train_labels = self._encode_labels(train)
         if self.task_ == "single_label":  # the rules read class counts; label sets have none to read
             self._choose_from_data(DataShape.of(train.texts, train_labels))
-            cfg = self.training_config(self.task_)
-        model_params, encoder_config = self._split_params()
-        torch.manual_seed(cfg.seed)
         # Encoders may learn from labels (naive-Bayes feature weights); they only ever see the training split.
-        self.encoder_ = build_encoder(encoder_config)
+        self.encoder_ = build_encoder(self._split_params()[1])
         train_split = EncodedSplit(self.encoder_.fit_encode(train.texts, train_labels), train_labels)
-        valid_split = self._encode(valid, "valid") if valid is not None else None
-        self.model_ = self._build_model(model_params)
+        return train_split, self._encode(valid, "valid") if valid is not None else None
+
+    def _prepare_stream(self, train: TextStream, valid, folder: Path) -> tuple[EncodedSplit, EncodedSplit | None]:
+        """A file read in passes, never whole: scan (labels, lengths), fit the encoder, encode onto disk."""
+        if self.augment is not None:
+            raise ConfigError("augment adds texts in memory, which a TextStream is not held in; train on a "
+                              "TextDataset to augment")
+        scan = StreamScan.of(train)
+        self.task_ = "multi_label" if scan.multi_label else "single_label"
+        cfg = self.training_config(self.task_)
+        heldout = np.zeros(scan.rows, dtype=bool)
+        if valid is None and cfg.valid_fraction > 0 and scan.rows >= 2:
+            rows = np.arange(scan.rows)
+            labels = scan.labels_of(rows)
+            heldout[stratified_heldout(None if scan.multi_label else labels, labels if scan.multi_label else None,
+                                       scan.rows, cfg.valid_fraction, cfg.seed)] = True
+            log.info("validation: held out %d of %d training texts (stratified, seed %d)", int(heldout.sum()),
+                     scan.rows, cfg.seed)
+        train_rows = np.flatnonzero(~heldout)
+        train_sets = scan.labels_of(train_rows) if scan.multi_label else None
+        names = sorted({label for labels in train_sets for label in labels}) if train_sets is not None else \
+            [scan.label_names[code] for code in np.unique(scan.codes[train_rows])]
+        self.labels_ = names
+        self._check_label_count(train.origin)
+        multi_label = self.task_ == "multi_label"
+        train_labels = scan.encoded_labels(train_rows, self.labels_, multi_label)
+        held_rows = np.flatnonzero(heldout)
+        self.data_summary_ = {"train_texts": len(train_rows), "valid_texts": len(held_rows) or None}
+        if self.task_ == "single_label":
+            self._choose_from_data(DataShape.from_lengths(scan.lengths[train_rows], train_labels))
+        encoder = build_encoder(self._split_params()[1])
+        if not isinstance(encoder, StreamingEncoder):
+            raise ConfigError(f"model {self.model!r} cannot train from a TextStream: its encoder needs every text in "
+                              "memory")
+        self.encoder_ = encoder
+        encoder.fit_stream(training_texts(train, scan, heldout), scan.lengths[train_rows])
+        train_ids, held_ids = encode_to_disk(encoder, train, scan, heldout, folder, split_held_out=held_rows.size > 0)
+        encoder.fit_encoded(train_ids, train_labels)
+        train_split = EncodedSplit(train_ids, train_labels)
+        if held_ids is not None:
+            return train_split, EncodedSplit(held_ids, scan.encoded_labels(held_rows, self.labels_, multi_label))
+        if valid is None:
+            return train_split, None
+        if isinstance(valid, TextStream):
+            valid_scan = StreamScan.of(valid)
+            none_held = np.zeros(valid_scan.rows, dtype=bool)
+            (folder / "valid").mkdir()
+            valid_ids, _ = encode_to_disk(encoder, valid, valid_scan, none_held, folder / "valid", False)
+            self.data_summary_["valid_texts"] = valid_scan.rows
+            valid_labels = valid_scan.encoded_labels(np.arange(valid_scan.rows), self.labels_, multi_label)
+            return train_split, EncodedSplit(valid_ids, valid_labels)
+        valid = self._same_task(_as_dataset(valid, "validation data"), "validation")
+        _require_labeled(valid, "validation")
+        self.data_summary_["valid_texts"] = len(valid)
+        return train_split, self._encode(valid, "valid")
+
+    def _check_label_count(self, origin: str) -> None:
+        if self.task_ == "multi_label" and not self.labels_:
+            raise DataError("training data has no labels in any of its label sets", path=origin)
+        if self.task_ == "single_label" and len(self.labels_) < 2:
+            raise DataError(f"training data has a single label ({self.labels_[0]!r}); need at least two classes",
+                            path=origin)
+
+    def _train(self, train_split: EncodedSplit, valid_split: EncodedSplit | None, on_epoch_end, checkpoints) -> None:
+        """Build the model, train it, then fit what reads validation: class-balance shift, temperature, thresholds."""
+        cfg = self.training_config(self.task_)
+        torch.manual_seed(cfg.seed)
+        self.model_ = self._build_model(self._split_params()[0])
         # Pretrained vectors are read here only; a saved run carries the resulting weights.
         self.model_.init_embeddings(self.encoder_)
         log.info("model %s: %s parameters", MODELS.canonical(self.model),
@@ -246,17 +324,16 @@ class TextClassifier:
         self.world_size_ = result.world_size
         self.model_.to("cpu").eval()  # predictions start on CPU; fit's device is a training choice
         if self.task_ == "single_label":
-            self._balance_decisions(cfg, train_labels, valid_split)
+            self._balance_decisions(cfg, train_split.labels, valid_split)
         # As load does: a fitted and a loaded classifier predict through the same computation, bit for bit.
         self.model_.prepare_for_inference()
         self.thresholds_ = None
         self.temperature_, self.decision_ = 1.0, None
         self.calibration_ = {"temperature": 1.0, "fitted_on": None}
         if self.task_ == "multi_label":
-            self.thresholds_ = self._tuned_thresholds(valid)
+            self.thresholds_ = self._tuned_thresholds(valid_split)
         else:  # temperature scaling and the two-class threshold are single-label notions
             self._fit_confidence(valid_split, cfg)
-        return self
 
     def _choose_from_data(self, shape: DataShape) -> None:
         """Apply the model family's data rules to every setting the user left unset, and say so."""
@@ -347,11 +424,13 @@ class TextClassifier:
                             path=data.origin, field="label")
         return data
 
-    def _tuned_thresholds(self, valid: TextDataset | None) -> np.ndarray:
+    def _tuned_thresholds(self, valid: EncodedSplit | None) -> np.ndarray:
         if valid is None:
             log.warning("no validation data: every label's decision threshold stays at %g", DEFAULT_THRESHOLD)
             return np.full(len(self.labels_), DEFAULT_THRESHOLD)
-        thresholds, tuned = tune_thresholds(self._encode_labels(valid), self.predict_proba(valid))
+        logits = predict_logits(self.model_, valid, PREDICT_BATCH_SIZE, pad_id=self._pad_id(),
+                                device=torch.device("cpu"))
+        thresholds, tuned = tune_thresholds(valid.labels, torch.sigmoid(torch.from_numpy(logits)).numpy())
         untuned = [label for label, ok in zip(self.labels_, tuned) if not ok]
         log.info("decision thresholds tuned on validation for %d of %d labels (median %.3f)%s",
                  int(tuned.sum()), len(tuned), float(np.median(thresholds[tuned])) if tuned.any() else DEFAULT_THRESHOLD,

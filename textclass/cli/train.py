@@ -4,11 +4,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+from pathlib import Path
 
 from ..artifact import RunExistsError, check_target, writing
 from ..augment import METHODS as AUGMENT_METHODS
 from ..classifier import TextClassifier
-from ..data.selection import load_splits
+from ..data.selection import DataSplits, load_splits
+from ..data.stream import DEFAULT_CHUNK_ROWS, TextStream
 from ..errors import ArtifactError, ConfigError, DataError
 from ..evaluation import format_report
 from ..models import DEFAULT_MODEL, MODELS
@@ -16,8 +18,6 @@ from ..training import Checkpointer, checkpoint_dir_for, distributed
 from ..report import REPORT_FILE, build_report, missing_library
 from .common import add_data_flags, add_model_flags, add_training_flags, model_params_from, training_options_from
 from .launch import relaunch
-
-log = logging.getLogger("textclass")
 
 log = logging.getLogger("textclass")
 
@@ -56,6 +56,13 @@ def add_parser(sub) -> None:
     a.add_argument("--augment-vectors", metavar="PATH",
                    help="word vectors (.vec/.txt/.bin) whose nearest neighbours serve as synonyms; required for "
                         "synonym replacement and insertion; without it only swap and deletion run")
+    s = p.add_argument_group("data larger than memory")
+    s.add_argument("--stream", action="store_true",
+                   help="read --train (and --valid) a chunk at a time instead of whole: the encoded ids are kept "
+                        "on disk beside --out, memory-mapped, and removed when training ends, so memory follows "
+                        "the model and the batch, not the data (the --test file is still read whole)")
+    s.add_argument("--stream-chunk", type=int, default=DEFAULT_CHUNK_ROWS, metavar="ROWS",
+                   help=f"rows read and encoded at a time with --stream (default {DEFAULT_CHUNK_ROWS:,})")
     p.add_argument("--no-report", action="store_true",
                    help="do not write RUN/report.html (it needs the report extra: matplotlib, jinja2, scikit-learn)")
     add_model_flags(p)
@@ -111,12 +118,16 @@ def _train(args: argparse.Namespace, clf: TextClassifier, cfg, group) -> int:
     if args.resume and not checkpoints.checkpoints():
         log.warning("--resume: no checkpoint in %s; training from the start", checkpoints.directory)
     write_report = _report_wanted(args.no_report)
-    splits = load_splits(args.data, train=args.train, valid=args.valid, test=args.test, data_dir=args.data_dir,
-                         text_column=args.text_column, label_column=args.label_column, skip_empty=args.skip_empty,
-                         limit=args.limit, seed=cfg.seed, progress=cfg.progress,
-                         label_separator=args.label_separator)
-    _check_test_labels(splits)
-    clf.fit(splits.train, valid=splits.valid, checkpoints=checkpoints)
+    if args.stream:
+        splits, work_dir = _streamed_splits(args), Path(args.out).resolve().parent
+    else:
+        splits = load_splits(args.data, train=args.train, valid=args.valid, test=args.test, data_dir=args.data_dir,
+                             text_column=args.text_column, label_column=args.label_column,
+                             skip_empty=args.skip_empty, limit=args.limit, seed=cfg.seed, progress=cfg.progress,
+                             label_separator=args.label_separator)
+        _check_test_labels(splits)
+        work_dir = None
+    clf.fit(splits.train, valid=splits.valid, checkpoints=checkpoints, work_dir=work_dir)
     if group is not None and not group.is_main:
         return 0  # rank 0 evaluates and writes the run
     if args.text_column or args.label_column:
@@ -133,6 +144,29 @@ def _train(args: argparse.Namespace, clf: TextClassifier, cfg, group) -> int:
     checkpoints.clear()  # the run they were for is saved
     print(f"\nsaved run to {out}")
     return 0
+
+
+def _streamed_splits(args: argparse.Namespace) -> DataSplits:
+    """--stream: the training (and validation) file as TextStreams; the test file, if any, read whole."""
+    if args.train is None or args.data is not None:
+        raise ConfigError("--stream reads a --train FILE a chunk at a time; built-in sources (--data) are read whole")
+    if args.limit is not None or args.augment is not None:
+        raise ConfigError(f"--{'limit' if args.limit is not None else 'augment'} needs the texts in memory; "
+                          "it cannot be combined with --stream")
+    if args.stream_chunk < 1:
+        raise ConfigError(f"--stream-chunk must be at least 1, got {args.stream_chunk}")
+
+    def stream(path):
+        return None if path is None else TextStream(path, text_column=args.text_column, label_column=args.label_column,
+                                                    skip_empty=args.skip_empty, label_separator=args.label_separator,
+                                                    chunk_size=args.stream_chunk)
+
+    test = None
+    if args.test is not None:
+        test = load_splits(test=args.test, need_train=False, text_column=args.text_column,
+                           label_column=args.label_column, skip_empty=args.skip_empty,
+                           label_separator=args.label_separator).test
+    return DataSplits(train=stream(args.train), valid=stream(args.valid), test=test)
 
 
 def _report_wanted(no_report: bool) -> bool:

@@ -4,6 +4,7 @@ from textclass.data.files import read_file
 from textclass.data.paths import resolve_data_dir
 from textclass.data.registry import SOURCES, DataSource, list_sources, load_source, register_source
 from textclass.data.splits import stratified_split, stratified_subsample
+from textclass.data.stream import TextStream
 
 # Imported for their side effect: registering the built-in sources.
 from textclass.data import banking77, imdb  # noqa: E402,F401  isort: skip
@@ -12,6 +13,7 @@ __all__ = [
     "DataSource",
     "SOURCES",
     "TextDataset",
+    "TextStream",
     "read_file",
     "load_source",
     "list_sources",

@@ -88,6 +88,41 @@ def read_file(
     several ``__label__`` prefixes make it multi-label, see the module notes); ``True`` reads single labels
     as one-label sets; ``False`` makes a label set an error.
     """
+    records, path, multi_label = _records(path, text_column, label_column, format, require_labels, label_separator,
+                                          multi_label)
+    return _collect(records, path, skip_empty, require_labels, allow_empty, multi_label)
+
+
+def read_chunks(path: str | Path, chunk_size: int, text_column: str | None = None, label_column: str | None = None,
+                format: str | None = None, skip_empty: bool = False, label_separator: str | None = None,
+                multi_label: bool | None = None) -> Iterator[TextDataset]:
+    """The labeled texts of ``path`` as consecutive TextDatasets of at most ``chunk_size`` rows, read lazily.
+
+    The same formats, checks and messages as ``read_file``, without holding the file: memory follows the chunk
+    size. A chunk is multi-label if the file is (``multi_label=True``) or if it holds a label set itself, so a
+    reader that needs one kind for the whole file passes ``multi_label`` after a first look (``StreamScan``).
+    A file with no rows at all raises DataError as ``read_file`` does.
+    """
+    if chunk_size < 1:
+        raise ConfigError(f"chunk_size must be at least 1, got {chunk_size}")
+    records, path, multi_label = _records(path, text_column, label_column, format, True, label_separator,
+                                          multi_label)
+    pending: list[_Record] = []
+    seen = 0
+    for record in records:
+        pending.append(record)
+        if len(pending) == chunk_size:
+            seen += len(pending)
+            yield _collect(pending, path, skip_empty, True, False, multi_label, quiet=True, may_be_empty=True)
+            pending = []
+    if pending or not seen:
+        yield _collect(pending, path, skip_empty, True, False, multi_label, quiet=True, may_be_empty=seen > 0)
+
+
+def _records(path: str | Path, text_column: str | None, label_column: str | None, format: str | None,
+             require_labels: bool, label_separator: str | None, multi_label: bool | None
+             ) -> tuple[Iterator[_Record], Path, bool | None]:
+    """The file's records, unchecked, in the format asked for or inferred; the settings are checked first."""
     path = Path(path)
     if label_separator is not None and (not label_separator or label_separator.isspace()):
         raise ConfigError(f"label_separator must be a visible character or string, got {label_separator!r}")
@@ -110,9 +145,7 @@ def read_file(
     else:
         delimiter = "," if fmt == "csv" else "\t"
         records = _csv_records(path, delimiter, text_column, label_column, require_labels, label_separator)
-    if label_separator is not None:
-        multi_label = True
-    return _collect(records, path, skip_empty, require_labels, allow_empty, multi_label)
+    return records, path, True if label_separator is not None else multi_label
 
 
 def _infer_format(path: Path) -> str:
@@ -126,7 +159,8 @@ def _infer_format(path: Path) -> str:
 
 
 def _collect(records: Iterable[_Record], path: Path, skip_empty: bool, require_labels: bool,
-             allow_empty: bool = False, multi_label: bool | None = None) -> TextDataset:
+             allow_empty: bool = False, multi_label: bool | None = None, quiet: bool = False,
+             may_be_empty: bool = False) -> TextDataset:
     texts: list[str] = []
     labels: list[str | tuple[str, ...] | None] = []
     any_set = False
@@ -150,7 +184,7 @@ def _collect(records: Iterable[_Record], path: Path, skip_empty: bool, require_l
             any_set = True
         texts.append(record.text)
         labels.append(record.label)
-    if not texts:
+    if not texts and not may_be_empty:
         raise DataError(f"no rows (after skipping {skipped} with empty text)" if skipped else "no rows", path=path)
     if require_labels and first_unlabeled is not None and any(label is not None for label in labels):
         raise _missing_label(first_unlabeled, " (other rows have one)")
@@ -163,7 +197,7 @@ def _collect(records: Iterable[_Record], path: Path, skip_empty: bool, require_l
         dataset = TextDataset(texts, labels, str(path))
     if skip_empty:
         dataset.notes["skipped_empty"] = skipped
-        if skipped:
+        if skipped and not quiet:
             log.info("%s: skipped %d rows with empty text", path, skipped)
     return dataset
 

@@ -31,7 +31,11 @@ class DataShape:
 
     @classmethod
     def of(cls, texts: Sequence[str], labels: np.ndarray) -> "DataShape":
-        lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+        return cls.from_lengths(np.fromiter(map(len, texts), np.int64, len(texts)), labels)
+
+    @classmethod
+    def from_lengths(cls, lengths: np.ndarray, labels: np.ndarray) -> "DataShape":
+        """The shape from each text's length in characters, for data whose texts are not in memory."""
         counts = np.bincount(np.asarray(labels, dtype=np.int64))
         counts = counts[counts > 0]
         if len(lengths) == 0:

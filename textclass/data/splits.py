@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import random
+from typing import Sequence
 
 from textclass.data.dataset import TextDataset
 from textclass.errors import ConfigError
@@ -29,19 +30,22 @@ def stratified_split(ds: TextDataset, fraction: float, seed: int) -> tuple[TextD
         raise ConfigError(f"the held-out fraction must be between 0 and 1, got {fraction}")
     if len(ds) < 2:
         raise ConfigError(f"{ds.origin}: cannot split {len(ds)} row(s)")
-    if ds.label_sets is not None:
-        heldout = _iterative_stratification(ds.label_sets, math.floor(fraction * len(ds) + 0.5), seed)
-        rest = sorted(set(range(len(ds))) - set(heldout))
-        return (ds.subset(rest, f"{ds.origin} (without held-out {fraction:g})"),
-                ds.subset(heldout, f"{ds.origin} (held-out {fraction:g})"))
-    groups = _groups(ds)
-    sizes = [len(group) for group in groups]
-    quotas = _allocate(sizes, math.floor(fraction * len(ds) + 0.5))
-    quotas = [min(max(quota, 1), size - 1) if size >= 2 else 0 for quota, size in zip(quotas, sizes)]
-    heldout = _sample(groups, quotas, seed)
+    heldout = stratified_heldout(ds.labels, ds.label_sets, len(ds), fraction, seed)
     rest = sorted(set(range(len(ds))) - set(heldout))
     return (ds.subset(rest, f"{ds.origin} (without held-out {fraction:g})"),
             ds.subset(heldout, f"{ds.origin} (held-out {fraction:g})"))
+
+
+def stratified_heldout(labels: Sequence[str] | None, label_sets: Sequence[tuple[str, ...]] | None, n: int,
+                       fraction: float, seed: int) -> list[int]:
+    """The sorted row indices ``stratified_split`` holds out, from the labels alone (texts not needed)."""
+    if label_sets is not None:
+        return _iterative_stratification(label_sets, math.floor(fraction * n + 0.5), seed)
+    groups = _groups(labels, n)
+    sizes = [len(group) for group in groups]
+    quotas = _allocate(sizes, math.floor(fraction * n + 0.5))
+    quotas = [min(max(quota, 1), size - 1) if size >= 2 else 0 for quota, size in zip(quotas, sizes)]
+    return _sample(groups, quotas, seed)
 
 
 def stratified_subsample(ds: TextDataset, n: int, seed: int) -> TextDataset:
@@ -53,17 +57,17 @@ def stratified_subsample(ds: TextDataset, n: int, seed: int) -> TextDataset:
     if ds.label_sets is not None:
         return ds.subset(_iterative_stratification(ds.label_sets, n, seed, keep_labels_in_rest=False),
                          f"{ds.origin} ({n} sampled)")
-    groups = _groups(ds)
+    groups = _groups(ds.labels, len(ds))
     chosen = _sample(groups, _allocate([len(group) for group in groups], n), seed)
     return ds.subset(chosen, f"{ds.origin} ({n} sampled)")
 
 
-def _groups(ds: TextDataset) -> list[list[int]]:
+def _groups(labels: Sequence[str] | None, n: int) -> list[list[int]]:
     """Row indices per label, labels in sorted order; one group holding every row if unlabeled."""
-    if ds.labels is None:
-        return [list(range(len(ds)))]
+    if labels is None:
+        return [list(range(n))]
     by_label: dict[str, list[int]] = {}
-    for index, label in enumerate(ds.labels):
+    for index, label in enumerate(labels):
         by_label.setdefault(label, []).append(index)
     return [by_label[label] for label in sorted(by_label)]
 

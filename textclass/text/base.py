@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import abc
 from pathlib import Path
-from typing import ClassVar, Sequence
+from typing import ClassVar, Iterable, Sequence
 
 import numpy as np
 
@@ -47,3 +47,25 @@ class Encoder(abc.ABC):
     @abc.abstractmethod
     def load(cls, directory: Path, params: dict) -> "Encoder":
         """The encoder ``params`` describe, with what ``save`` wrote into ``directory``."""
+
+
+class StreamingEncoder(Encoder):
+    """An encoder that learns from training texts it reads once, chunk by chunk, never holding them all.
+
+    Training from a ``TextStream`` (data larger than memory) needs one; ``fit`` on texts in memory stays
+    available, and both must learn the same thing from the same texts.
+    """
+
+    @abc.abstractmethod
+    def fit_stream(self, chunks: Iterable[Sequence[str]], lengths: np.ndarray) -> None:
+        """Learn the vocabulary or features from the training texts, read once in ``chunks``.
+
+        ``lengths`` holds every training text's length in characters, measured in an earlier pass, for
+        choices that read the whole distribution before the first chunk (``char_ngrams="auto"``).
+        """
+
+    def fit_encoded(self, encoded: RaggedIds, labels: np.ndarray | None) -> None:
+        """Learn what needs the encoded training ids and their labels (naive-Bayes weights); nothing by default.
+
+        Called after ``fit_stream`` with the training split encoded; ``encoded.values`` may be memory-mapped.
+        """

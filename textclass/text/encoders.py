@@ -6,12 +6,15 @@ The contract every encoder follows is ``base.Encoder``.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
+
+import numpy as np
 
 from ..errors import ArtifactError, ConfigError
 from ..registry import Registry
-from .base import Encoder
+from .base import Encoder, StreamingEncoder
 from .ragged import RaggedIds
 from .tokenizers import TOKENIZERS
 from .vocabulary import PAD_ID, UNK_ID, Vocabulary
@@ -21,7 +24,7 @@ ENCODERS: Registry = Registry("encoder", base=Encoder)
 
 
 @ENCODERS.register("vocab_v1", aliases=("vocab",))
-class VocabEncoder(Encoder):
+class VocabEncoder(StreamingEncoder):
     """Tokenize, map tokens to vocabulary ids, keep the first ``max_len`` ids of each text."""
 
     files = ("vocab.json",)
@@ -39,9 +42,16 @@ class VocabEncoder(Encoder):
         self.vocab: Vocabulary | None = None
 
     def fit(self, texts: Sequence[str], labels=None) -> "VocabEncoder":
-        self.vocab = Vocabulary.build((self._tokenize(t) for t in texts), self.vocab_size, self.min_freq)
-        log.info("vocabulary: %d entries (max_size=%s, min_freq=%d)", len(self.vocab), self.vocab_size, self.min_freq)
+        self.fit_stream([texts], np.zeros(0))
         return self
+
+    def fit_stream(self, chunks: Iterable[Sequence[str]], lengths: np.ndarray) -> None:
+        counts: Counter = Counter()
+        for texts in chunks:
+            for text in texts:
+                counts.update(self._tokenize(text))
+        self.vocab = Vocabulary.from_counts(counts, self.vocab_size, self.min_freq)
+        log.info("vocabulary: %d entries (max_size=%s, min_freq=%d)", len(self.vocab), self.vocab_size, self.min_freq)
 
     def encode(self, texts: Sequence[str], name: str = "texts") -> RaggedIds:
         if self.vocab is None:

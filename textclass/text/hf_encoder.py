@@ -8,12 +8,12 @@ from __future__ import annotations
 import itertools
 import logging
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
 from ..errors import ArtifactError, ConfigError
-from .base import Encoder
+from .base import StreamingEncoder
 from .encoders import ENCODERS
 from .ragged import RaggedIds
 
@@ -35,7 +35,7 @@ def require_transformers():
 
 
 @ENCODERS.register("hf_v1", aliases=("hf",))
-class HFTokenizerEncoder(Encoder):
+class HFTokenizerEncoder(StreamingEncoder):
     """A pretrained model's fast tokenizer; ids include its special tokens ([CLS] ... [SEP])."""
 
     files = (TOKENIZER_DIR,)
@@ -71,6 +71,9 @@ class HFTokenizerEncoder(Encoder):
         if self.head_tokens < 0:
             raise ConfigError(f"head_tokens must be >= 0, got {self.head_tokens}")
         self.tokenizer = tokenizer
+
+    def fit_stream(self, chunks: Iterable[Sequence[str]], lengths: np.ndarray) -> None:
+        self.fit(())  # a pretrained tokenizer learns nothing from the texts: the chunks are never read
 
     def encode(self, texts: Sequence[str], name: str = "texts") -> RaggedIds:
         if self.tokenizer is None:

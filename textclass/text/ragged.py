@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -40,5 +40,22 @@ class RaggedIds:
         total = int(lengths.sum())
         # Position of every output element in ``values``: each run starts at ``starts[k]``.
         run_starts = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-        flat = self.values[run_starts + np.arange(total, dtype=np.int64)]
-        return flat, lengths
+        flat = self._take(run_starts + np.arange(total, dtype=np.int64))
+        # Ids kept on disk are int32 (half the bytes to read); models index with int64.
+        return flat.astype(np.int64, copy=False), lengths
+
+    def _take(self, positions: np.ndarray) -> np.ndarray:
+        return self.values[positions]
+
+    def slices(self, ids_per_slice: int) -> Iterator[tuple[int, int, np.ndarray]]:
+        """(first text, end text, their ids) over consecutive ranges of about ``ids_per_slice`` ids (a longer text
+        alone), for passes over every id that must not hold them all at once (ids kept on disk)."""
+        n, start = len(self), 0
+        while start < n:
+            target = self.offsets[start] + ids_per_slice
+            stop = max(start + 1, min(n, int(np.searchsorted(self.offsets, target, side="right")) - 1))
+            yield start, stop, self._read(int(self.offsets[start]), int(self.offsets[stop]))
+            start = stop
+
+    def _read(self, first: int, end: int) -> np.ndarray:
+        return self.values[first:end]

@@ -22,6 +22,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from ..errors import ArtifactError, ConfigError
+from ..text.ragged import RaggedIds
 
 log = logging.getLogger("textclass.training")
 
@@ -97,11 +98,19 @@ def restore_rng_states(states: dict) -> None:
         torch.cuda.set_rng_state_all(states["cuda"])
 
 
+DIGEST_SLICE = 1 << 22
+
+
 def fingerprint(*parts) -> str:
-    """A digest of what a checkpoint must be resumed with (settings, model shape, the encoded data)."""
+    """A digest of what a checkpoint must be resumed with (settings, model shape, the encoded data).
+
+    A ``RaggedIds`` part stands for its ids (the bytes of ``values``)."""
     digest = hashlib.sha256()
     for part in parts:
-        if isinstance(part, np.ndarray):
+        if isinstance(part, RaggedIds):  # its ids, a slice at a time: ids kept on disk are never read in whole
+            for _, _, values in part.slices(DIGEST_SLICE):
+                digest.update(np.ascontiguousarray(values).tobytes())
+        elif isinstance(part, np.ndarray):
             digest.update(np.ascontiguousarray(part).tobytes())
         else:
             digest.update(json.dumps(part, sort_keys=True, default=str).encode())

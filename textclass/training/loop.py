@@ -123,9 +123,8 @@ def train_model(model: "TextModel", train: EncodedSplit, valid: EncodedSplit | N
         # Progress bars and the device do not change what is computed (up to the device's arithmetic).
         settings = {k: v for k, v in cfg.to_dict().items() if k not in ("progress", "device")}
         identity = fingerprint(settings, world, type(model).__name__,
-                               {k: list(v.shape) for k, v in model.state_dict().items()}, train.ids.values,
-                               train.ids.offsets, train.labels,
-                               *(() if valid is None else (valid.ids.values, valid.labels)))
+                               {k: list(v.shape) for k, v in model.state_dict().items()}, train.ids,
+                               train.ids.offsets, train.labels, *(() if valid is None else (valid.ids, valid.labels)))
         saved = checkpoints.load_latest() if checkpoints.resume else None
         if saved is not None:
             if saved["identity"] != identity:
