@@ -36,6 +36,8 @@ CANDIDATES = {  # name -> Int8Recipe settings
     "float-embeddings": {"float_embeddings": True},
     "float-embeddings-per-channel": {"float_embeddings": True, "per_channel": True},
     "embeddings-only": {"op_types": ("Gather",)},
+    "weight-only-matmul": {"weight_only_matmul": True},
+    "weight-only-matmul-float-head": {"weight_only_matmul": True, "float_head": True},
     "float-lstm": {"op_types": ("MatMul", "Gemm", "Gather", "Attention")},
     "float-lstm-per-channel": {"op_types": ("MatMul", "Gemm", "Gather", "Attention"), "per_channel": True},
     "float-ffn-down": {"float_after": ("Gelu",)},
@@ -104,6 +106,8 @@ def main() -> None:
             return proba, round(time.perf_counter() - started, 1)
 
         fp32, fp32_seconds = predict(fp32_folder)
+        top_two = np.sort(fp32, axis=1)[:, -2:]
+        margins = top_two[:, 1] - top_two[:, 0]
         print(f"fp32: accuracy {(fp32.argmax(1) == truth).mean():.4f}", file=sys.stderr, flush=True)
         results = []
         for name in args.recipes.split(","):
@@ -113,11 +117,14 @@ def main() -> None:
             shutil.copytree(fp32_folder, folder)
             kept = quantize_int8(fp32_folder / MODEL_FILE, folder / MODEL_FILE, recipe)["kept_float"]
             int8, seconds = predict(folder)
+            changed = int8.argmax(1) != fp32.argmax(1)
             result = {
                 "recipe": name, **recipe.to_dict(), "kept_float": kept,
                 "labels_agree": float((int8.argmax(1) == fp32.argmax(1)).mean()),
                 "max_abs_diff": float(np.abs(int8 - fp32).max()),
                 "accuracy": float((int8.argmax(1) == truth).mean()),
+                # How close to a tie fp32 was on each text whose label changed (top probability less second).
+                "fp32_margins_where_labels_differ": sorted(round(float(m), 4) for m in margins[changed]),
                 "bytes": (folder / MODEL_FILE).stat().st_size, "predict_seconds": seconds,
             }
             print(result, file=sys.stderr, flush=True)
@@ -130,7 +137,8 @@ def main() -> None:
         "fit_seconds": fit_seconds, "test_texts": len(test), "load_average_before": load,
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "fp32": {"accuracy": float((fp32.argmax(1) == truth).mean()), "bytes": fp32_bytes,
-                 "predict_seconds": fp32_seconds},
+                 "predict_seconds": fp32_seconds,
+                 "texts_with_margin_below": {str(d): int((margins < d).sum()) for d in (0.001, 0.005, 0.01, 0.02, 0.05)}},
         "int8": results,
     })
 

@@ -22,7 +22,10 @@ class Int8Recipe:
     ``float_head``: the classifier's last weighted layer stays float (its outputs are the logits themselves).
     ``float_embeddings``: embedding tables (``Gather`` on a weight) stay float. ``float_after``: nodes that
     read the output of an operator of these types stay float (``("Gelu",)``: a transformer's feed-forward
-    down-projection, whose input is wide and skewed, badly served by one uint8 scale per batch)."""
+    down-projection, whose input is wide and skewed, badly served by one uint8 scale per batch).
+    ``weight_only_matmul``: MatMul weights become 8-bit with a scale per block of 32 values and are expanded
+    back to float inside the product (onnxruntime's ``MatMulNBits``), so activations are never quantized; the
+    other ``op_types`` (except MatMul) get dynamic quantization as usual."""
 
     op_types: tuple[str, ...] = ("MatMul", "Gemm", "Gather", "LSTM", "Attention")
     per_channel: bool = False
@@ -30,11 +33,12 @@ class Int8Recipe:
     float_head: bool = False
     float_embeddings: bool = False
     float_after: tuple[str, ...] = ()
+    weight_only_matmul: bool = False
 
     def to_dict(self) -> dict:
         return {"op_types": list(self.op_types), "per_channel": self.per_channel, "reduce_range": self.reduce_range,
                 "float_head": self.float_head, "float_embeddings": self.float_embeddings,
-                "float_after": list(self.float_after)}
+                "float_after": list(self.float_after), "weight_only_matmul": self.weight_only_matmul}
 
 
 def quantize_int8(fp32_path: Path, int8_path: Path, recipe: Int8Recipe) -> dict:
@@ -58,11 +62,20 @@ def quantize_int8(fp32_path: Path, int8_path: Path, recipe: Int8Recipe) -> dict:
     # nodes by name: a Gemm kept float is excluded under both names.
     gemms = {node.name for node in model.graph.node if node.op_type == "Gemm"}
     names = sorted({*excluded, *(f"{name}_MatMul" for name in excluded if name in gemms)})
+    op_types = list(recipe.op_types)
+    if recipe.weight_only_matmul:
+        from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+
+        weight_only = MatMulNBitsQuantizer(model, bits=8, block_size=32, is_symmetric=True,
+                                           nodes_to_exclude=names, op_types_to_quantize=("MatMul",))
+        weight_only.process()
+        model = weight_only.model.model
+        op_types = [op for op in op_types if op != "MatMul"]
     folded = Path(int8_path).with_name(Path(int8_path).stem + ".folded.onnx")
     onnx.save(model, str(folded))
     try:
         quantize_dynamic(str(folded), str(int8_path), weight_type=QuantType.QInt8,
-                         op_types_to_quantize=list(recipe.op_types), per_channel=recipe.per_channel,
+                         op_types_to_quantize=op_types, per_channel=recipe.per_channel,
                          reduce_range=recipe.reduce_range, nodes_to_exclude=names)
     finally:
         folded.unlink(missing_ok=True)
