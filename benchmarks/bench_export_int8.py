@@ -37,7 +37,7 @@ CANDIDATES = {  # name -> Int8Recipe settings
     "float-embeddings-per-channel": {"float_embeddings": True, "per_channel": True},
     "embeddings-only": {"op_types": ("Gather",)},
     "weight-only-matmul": {"weight_only_matmul": True},
-    "weight-only-matmul-float-head": {"weight_only_matmul": True, "float_head": True},
+    "weight-only-matmul-float-embeddings": {"weight_only_matmul": True, "float_embeddings": True},
     "float-lstm": {"op_types": ("MatMul", "Gemm", "Gather", "Attention")},
     "float-lstm-per-channel": {"op_types": ("MatMul", "Gemm", "Gather", "Attention"), "per_channel": True},
     "float-ffn-down": {"float_after": ("Gelu",)},

@@ -123,8 +123,13 @@ def nodes_after(model, op_types: tuple[str, ...]) -> dict[str, str]:
     return found
 
 
-# Per family (the model's registry name); a family not named here gets ``Int8Recipe()``.
-RECIPES: dict[str, Int8Recipe] = {}
+# Per family (the model's registry name); a family not named here gets ``Int8Recipe()``, which kept >= 99.5%
+# of fp32's labels on 1,000 IMDB reviews for ngram, cnn and the BiLSTMs. The transformer's dynamic
+# quantization changed 2-4.5% of them whatever was kept float (per-channel scales, the feed-forward
+# down-projections and the head): its activations, quantized with one scale per batch, are what moved them.
+RECIPES: dict[str, Int8Recipe] = {
+    "transformer_v1": Int8Recipe(weight_only_matmul=True),
+}
 
 
 def recipe_for(model_name: str) -> Int8Recipe:
