@@ -38,6 +38,7 @@ CANDIDATES = {  # name -> Int8Recipe settings
     "embeddings-only": {"op_types": ("Gather",)},
     "weight-only-matmul": {"weight_only_matmul": True},
     "weight-only-matmul-float-embeddings": {"weight_only_matmul": True, "float_embeddings": True},
+    "weight-only-matmul-float-lstm": {"weight_only_matmul": True, "op_types": ("Gemm", "Gather")},
     "float-lstm": {"op_types": ("MatMul", "Gemm", "Gather", "Attention")},
     "float-lstm-per-channel": {"op_types": ("MatMul", "Gemm", "Gather", "Attention"), "per_channel": True},
     "float-ffn-down": {"float_after": ("Gelu",)},
