@@ -1,20 +1,23 @@
 """Load test of `textclass serve`: N concurrent clients on loopback for a fixed time, with and without
-micro-batching.
+micro-batching, and a soak that follows the server's memory.
 
 For each configuration a fresh server is started (`python -m textclass serve RUN`, its own process), warmed
 up, then driven by `wrk` (a C load generator, so the client costs little of the shared CPU; Debian package
 `wrk`) with one single-text request per call, the texts cycling through a fixed sample of IMDB test reviews.
 Reported: requests/s, latency percentiles (wrk's, over every request), errors (socket errors and non-2xx),
-the mean batch size (from the server's own /metrics), the server's RSS sampled once a second, and the CPU
-time the server used per request (user + system): on a machine shared with other jobs, throughput says how
-much CPU the server was given, CPU per request says what the server costs.
+the mean batch size and the garbage-collector pauses (from the server's own /metrics), the server's RSS
+sampled once a second, and the CPU time the server used per request (user + system): on a machine shared
+with other jobs, throughput says how much CPU the server was given, CPU per request says what the server costs.
 
     TEXTCLASS_DATA=../shared/datasets python benchmarks/bench_serve.py --run runs/imdb --duration 30
-    python benchmarks/bench_serve.py --run runs/imdb --configs batched --connections 16 --duration 300 \\
-        --out benchmarks/results/serve_soak.json     # the 5-minute soak
+    python benchmarks/bench_serve.py --run runs/imdb --soak 300 --out benchmarks/results/serve_soak.json
 
-"without micro-batching" is ``--max-batch-size 1``: every request its own forward pass, still off the event
-loop. The machine's load average is recorded before and after each configuration.
+Configurations (``--configs``): "batched" is the server's defaults; "unbatched" is ``--max-batch-size 1``
+(every request its own forward pass, still off the event loop); "batched-gc-unfrozen" is "batched" with
+``gc.freeze`` made a no-op in the server process, the control that shows what freezing the startup objects
+buys (gc_pauses.py; one worker only). ``--soak SECONDS`` runs "batched" alone for that long and stores the
+RSS, texts served and load average of every second, with the RSS trend after the first minute. The machine's
+load average is recorded before and after each configuration.
 """
 from __future__ import annotations
 
@@ -39,6 +42,12 @@ from common import write_results  # noqa: E402
 CONFIGS = {  # name -> serve flags
     "batched": ["--max-batch-size", "64", "--max-wait-ms", "2"],
     "unbatched": ["--max-batch-size", "1", "--max-wait-ms", "0"],
+    "batched-gc-unfrozen": ["--max-batch-size", "64", "--max-wait-ms", "2"],
+}
+# How each configuration's server process starts: the control runs the same command with gc.freeze disabled.
+SERVER_PYTHON = {
+    "batched-gc-unfrozen": ["-c", "import gc, sys; gc.freeze = lambda: None; from textclass.cli.main import main; "
+                                  "sys.exit(main())"],
 }
 
 # wrk's Lua: each request takes the next body; done() prints one JSON line the script reads back.
@@ -100,15 +109,16 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 120) -> N
 
 
 class RssSampler(threading.Thread):
-    """Once per ``interval`` seconds: the server's resident memory (its process and any worker children) and
-    how many texts it has predicted so far (its /metrics), so a stall or a leak shows where it happened."""
+    """Once per ``interval`` seconds: the server's resident memory (its process and any worker children), how
+    many texts it has predicted so far (its /metrics) and the machine's load average, so a stall or a leak
+    shows where it happened and what else the machine was doing."""
 
     def __init__(self, pid: int, url: str, interval: float = 1.0):
         super().__init__(daemon=True)
         import psutil
 
         self.process, self.url, self.interval = psutil.Process(pid), url, interval
-        self.samples: list[tuple[float, float, int]] = []
+        self.samples: list[tuple[float, float, int, float]] = []  # seconds, RSS MB, texts so far, load average
         self.stopped = threading.Event()
 
     def processes(self):
@@ -125,19 +135,43 @@ class RssSampler(threading.Thread):
         start = time.monotonic()
         while not self.stopped.is_set():
             predicted = int(batch_stats(self.url)["texts"])
-            self.samples.append((round(time.monotonic() - start, 1), round(self.rss_mb(), 1), predicted))
+            self.samples.append((round(time.monotonic() - start, 1), round(self.rss_mb(), 1), predicted,
+                                 round(os.getloadavg()[0], 2)))
             self.stopped.wait(self.interval)
 
 
 def batch_stats(url: str) -> dict:
-    """Forward passes and texts predicted so far, from the server's /metrics."""
+    """Forward passes and texts predicted so far, and the garbage-collector pauses per generation (count and
+    seconds), from the server's /metrics."""
     with urllib.request.urlopen(f"{url}/metrics", timeout=10) as response:
         text = response.read().decode()
     values = {}
     for key, name in (("texts", "textclass_batch_size_texts_sum"), ("passes", "textclass_batch_size_texts_count")):
         match = re.search(rf"^{name} (\S+)$", text, re.M)
         values[key] = float(match.group(1)) if match else 0.0
+    for generation in (0, 1, 2):
+        for kind in ("count", "sum"):
+            match = re.search(rf'^textclass_gc_pause_seconds_{kind}{{generation="{generation}"}} (\S+)$', text, re.M)
+            values[f"gc{generation}_{kind}"] = float(match.group(1)) if match else 0.0
     return values
+
+
+def gc_pauses(before: dict, after: dict) -> dict:
+    """Per generation: collections during the measurement and the seconds they stopped the server for."""
+    return {str(g): {"collections": int(after[f"gc{g}_count"] - before[f"gc{g}_count"]),
+                     "seconds": round(after[f"gc{g}_sum"] - before[f"gc{g}_sum"], 4)} for g in (0, 1, 2)}
+
+
+def rss_trend(samples: list) -> dict:
+    """RSS growth in MB per minute after the first minute (a least-squares line; the first minute holds the
+    warm-up's allocations), and the RSS at one minute and at the end."""
+    later = [(t, mb) for t, mb, *_ in samples if t >= 60]
+    if len(later) < 2:
+        return {"mb_per_minute_after_first": None}
+    mean_t = sum(t for t, _ in later) / len(later)
+    mean_mb = sum(mb for _, mb in later) / len(later)
+    slope = sum((t - mean_t) * (mb - mean_mb) for t, mb in later) / sum((t - mean_t) ** 2 for t, _ in later)
+    return {"mb_per_minute_after_first": round(slope * 60, 3), "mb_at_60s": later[0][1], "mb_at_end": later[-1][1]}
 
 
 def run_wrk(url: str, script: Path, *, connections: int, threads: int, seconds: int) -> dict:
@@ -165,7 +199,9 @@ def run_wrk(url: str, script: Path, *, connections: int, threads: int, seconds: 
 def bench_config(name: str, args, script: Path) -> dict:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "textclass", "serve", args.run, "--port", str(port), "--workers",
+    if name in SERVER_PYTHON and args.workers != 1:
+        raise SystemExit(f"{name} runs one worker only: the other workers' interpreters would not be patched")
+    command = [sys.executable, *SERVER_PYTHON.get(name, ["-m", "textclass"]), "serve", args.run, "--port", str(port), "--workers",
                str(args.workers), "--log-level", "warning", *CONFIGS[name]]
     if args.threads:
         command += ["--threads", str(args.threads)]
@@ -185,7 +221,7 @@ def bench_config(name: str, args, script: Path) -> dict:
         sampler.join()
         cpu = sampler.cpu_seconds() - cpu_before
         after = batch_stats(url)
-        rss = [mb for _, mb, _ in sampler.samples]
+        rss = [mb for _, mb, *_ in sampler.samples]
         passes = after["passes"] - before["passes"]
         texts = after["texts"] - before["texts"]
         return {
@@ -194,7 +230,9 @@ def bench_config(name: str, args, script: Path) -> dict:
             "server_cpu_s": round(cpu, 2), "server_cores_used": round(cpu / result["seconds"], 2),
             "server_cpu_ms_per_request": round(1000 * cpu / result["requests"], 3) if result["requests"] else None,
             "forward_passes": int(passes), "mean_batch_size": round(texts / passes, 2) if passes else None,
-            "rss_mb": {"first": rss[0], "last": rss[-1], "max": max(rss), "min": min(rss)},
+            "gc_pauses": gc_pauses(before, after),
+            "rss_mb": {"first": rss[0], "last": rss[-1], "max": max(rss), "min": min(rss), **rss_trend(sampler.samples)},
+            "rss_series_columns": ["seconds", "rss_mb", "texts_served", "load_average_1min"],
             "rss_series": sampler.samples if args.keep_series else None,
             "load_average_before": load_before, "load_average_after": [round(x, 2) for x in os.getloadavg()],
         }
@@ -218,10 +256,19 @@ def main() -> None:
     parser.add_argument("--threads", type=int, help="server torch threads (default: the server's own choice)")
     parser.add_argument("--wrk-threads", type=int, default=1, help="wrk's threads")
     parser.add_argument("--texts", type=int, default=500, help="IMDB test reviews cycled through as request texts")
-    parser.add_argument("--keep-series", action="store_true", help="store every RSS sample (for the soak)")
+    parser.add_argument("--keep-series", action="store_true", help="store every once-a-second sample (RSS, texts "
+                                                                      "served, load average)")
+    parser.add_argument("--soak", type=int, metavar="SECONDS",
+                        help="the soak: 'batched' alone for SECONDS (300 for the issue's 5 minutes), every "
+                             "second's sample stored")
     parser.add_argument("--out", default="benchmarks/results/serve.json")
     parser.add_argument("--server-log", default="/tmp/bench_serve_server.log", help="where the servers' output goes")
     args = parser.parse_args()
+    if args.soak:
+        args.configs, args.duration, args.keep_series = "batched", args.soak, True
+    unknown = sorted(set(args.configs.split(",")) - set(CONFIGS))
+    if unknown:
+        parser.error(f"--configs: unknown {', '.join(unknown)}; choose from {', '.join(CONFIGS)}")
     if shutil.which("wrk") is None:
         raise SystemExit("this benchmark drives the server with wrk: apt-get install wrk")
     texts = review_sample(args.texts, seed=0)

@@ -32,6 +32,7 @@ from ..io import _umask, write_json
 from ..runtime.bundle import (DEFAULT_FOLDER, FORMAT, FORMAT_VERSION, INPUTS, MANIFEST, MODEL_FILE, OUTPUT,
                               read_json)
 from .graphs import graph_for
+from .quantization import quantize_int8, recipe_for
 
 log = logging.getLogger("textclass.export")
 
@@ -75,8 +76,7 @@ def export_onnx(run_dir, out_dir=None, *, quantize: str | None = None, overwrite
         os.chmod(staging, 0o777 & ~_umask())  # mkdtemp's folder is private; an export is meant to be shipped
         with _quiet_exporters():
             _trace(graph, staging / MODEL_FILE)
-            if quantize:
-                _quantize(staging / MODEL_FILE)
+            quantization = _quantize(staging / MODEL_FILE, clf.model_.registry_name) if quantize else None
         for name in ("config.json", "labels.json", "metrics.json"):  # metrics: the model's test report, if made
             if name != "metrics.json" or (run_dir / name).is_file():
                 shutil.copyfile(run_dir / name, staging / name)
@@ -88,6 +88,7 @@ def export_onnx(run_dir, out_dir=None, *, quantize: str | None = None, overwrite
             "output": OUTPUT, "batch_size": PREDICT_BATCH_SIZE,
             "batch_positions": graph.batch_positions(),
             "opset": _opset(staging / MODEL_FILE), "source_run": str(run_dir.resolve()),
+            **({"quantization": quantization} if quantization else {}),
             "exported_with": _versions(),
         }
         write_json(staging / MANIFEST, manifest)
@@ -168,16 +169,13 @@ def _require_dynamic_axes(path: Path) -> None:
                             "would only accept batches of that size")
 
 
-def _quantize(path: Path) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
+def _quantize(path: Path, model_name: str) -> dict:
+    """The graph at ``path`` replaced by its int8 version, by the family's recipe; returns what was done."""
     fp32 = path.with_name("model.fp32.onnx")
     os.replace(path, fp32)
-    # Conv stays float: onnxruntime's CPU ConvInteger takes uint8 weights only, and signed int8 is the
-    # precision the other operators (MatMul, Gather, LSTM) want.
-    quantize_dynamic(str(fp32), str(path), weight_type=QuantType.QInt8,
-                     op_types_to_quantize=["MatMul", "Gemm", "Gather", "LSTM", "Attention"])
+    done = quantize_int8(fp32, path, recipe_for(model_name))
     fp32.unlink()
+    return done
 
 
 def _check(clf, folder: Path, texts: list[str], precision: str, tolerance: float) -> dict:

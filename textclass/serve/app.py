@@ -17,6 +17,7 @@ from ..calibration import UNCERTAIN
 from ..errors import ConfigError
 from .batcher import MicroBatcher
 from .config import ServeConfig
+from .gc_pauses import GcPauseObserver, freeze_startup_objects, unfreeze
 from .metrics import ServiceMetrics
 from .middleware import BodyLimit, RequestMetrics
 from .predictor import Predictor, load_predictor
@@ -37,13 +38,21 @@ def build_app(predictor: Predictor, config: ServeConfig) -> FastAPI:
     model_info = {key: metadata[key] for key in MODEL_INFO_KEYS}
     labels = list(predictor.labels)
 
+    gc_pauses = GcPauseObserver(metrics.observe_gc_pause)
+
     @contextlib.asynccontextmanager
     async def lifespan(_app):
+        # Everything loaded by now (the model, the imported libraries, the server) lives as long as the
+        # service: frozen, full collections no longer walk it while requests wait (gc_pauses.py says why).
+        freeze_startup_objects()
+        gc_pauses.start()
         batcher.start()
         try:
             yield
         finally:
             batcher.stop()
+            gc_pauses.stop()
+            unfreeze()
 
     app = FastAPI(title="textclass", version=__version__, lifespan=lifespan,
                   summary=f"Text classification with the {model_info['name']} run {model_info['run']!r}",
