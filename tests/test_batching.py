@@ -145,3 +145,21 @@ def test_capped_batches_hold_at_most_the_positions_asked():
         assert len(batch) == 1 or len(batch) * lengths[batch].max() <= 60
     assert [b.tolist() for b in batches][0] == [7]  # longer than the cap alone: still predicted, by itself
     assert [b.tolist() for b in capped_batches(lengths, 4, None)] == [[7, 1, 5, 3], [4, 0, 8, 6], [2]]
+
+
+def test_padded_width_rounds_up_to_the_multiple_and_cnn_logits_ignore_it():
+    import torch
+
+    from textclass.collation import pad_ids
+    from textclass.models import MODELS
+
+    flat, lengths = np.arange(1, 1 + 3 + 7 + 18), np.array([3, 7, 18])
+    assert pad_ids(flat, lengths, 0).shape == (3, 18)
+    wide = pad_ids(flat, lengths, 0, width_multiple=16)
+    assert wide.shape == (3, 32) and (wide[:, 18:] == 0).all()
+    torch.manual_seed(0)
+    cnn = MODELS.get("cnn")(vocab_size=40, num_classes=3).eval()
+    with torch.no_grad():
+        narrow_logits = cnn(Batch(torch.from_numpy(pad_ids(flat, lengths, 0)), torch.from_numpy(lengths)))
+        wide_logits = cnn(Batch(torch.from_numpy(wide), torch.from_numpy(lengths)))
+    torch.testing.assert_close(narrow_logits, wide_logits, atol=1e-6, rtol=0)

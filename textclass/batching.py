@@ -48,7 +48,8 @@ class EncodedSplit:
         return len(self.ids)
 
 
-def collate(split: EncodedSplit, indices: np.ndarray, input_format: str, pad_id: int = 0) -> Batch:
+def collate(split: EncodedSplit, indices: np.ndarray, input_format: str, pad_id: int = 0,
+            width_multiple: int = 1) -> Batch:
     flat, lengths = split.ids.gather(indices)
     labels = None if split.labels is None else torch.from_numpy(split.labels[indices])
     lengths_t = torch.from_numpy(lengths)
@@ -56,16 +57,16 @@ def collate(split: EncodedSplit, indices: np.ndarray, input_format: str, pad_id:
         return Batch(torch.from_numpy(flat), lengths_t, labels, torch.from_numpy(bag_offsets(lengths)))
     if input_format != "padded":
         raise ValueError(f"unknown input format {input_format!r}")
-    padded = pad_ids(flat, lengths, pad_id)
+    padded = pad_ids(flat, lengths, pad_id, width_multiple)
     return Batch(torch.from_numpy(padded), lengths_t, labels)
 
 
 def iterate_batches(split: EncodedSplit, batch_size: int, input_format: str, *, pad_id: int = 0,
-                    rng: np.random.Generator | None = None, bucket_factor: int = 50
+                    rng: np.random.Generator | None = None, bucket_factor: int = 50, width_multiple: int = 1
                     ) -> Iterator[tuple[np.ndarray, Batch]]:
     """Yields (indices into the split, batch); indices let callers put predictions back in input order.
 
     ``bucket_factor=1`` sorts only within one batch, which changes nothing: plain shuffled batches.
     """
     for indices in bucketed_batches(split.ids.lengths, batch_size, rng, bucket_factor):
-        yield indices, collate(split, indices, input_format, pad_id)
+        yield indices, collate(split, indices, input_format, pad_id, width_multiple)

@@ -35,9 +35,11 @@ def bag_offsets(lengths: np.ndarray) -> np.ndarray:
     return np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
 
 
-def pad_ids(flat: np.ndarray, lengths: np.ndarray, pad_id: int) -> np.ndarray:
-    """[n_texts, longest] int64 ids, each text left-aligned and right-padded with ``pad_id``."""
+def pad_ids(flat: np.ndarray, lengths: np.ndarray, pad_id: int, width_multiple: int = 1) -> np.ndarray:
+    """[n_texts, longest] int64 ids, each text left-aligned and right-padded with ``pad_id``; the width rounded up
+    to a multiple of ``width_multiple``."""
     width = int(lengths.max()) if len(lengths) else 0
+    width = -(-width // width_multiple) * width_multiple
     padded = np.full((len(lengths), width), pad_id, dtype=np.int64)
     rows = np.repeat(np.arange(len(lengths)), lengths)
     cols = np.arange(len(flat)) - np.repeat(bag_offsets(lengths), lengths)

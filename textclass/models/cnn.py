@@ -32,6 +32,7 @@ class CNNClassifier(PretrainedEmbedding):
     """
 
     input_format = "padded"
+    width_multiple = 16  # its max over time masks every position past a text's length (forward)
     # Convolutions are cheap per token, so the CNN reads whole reviews with a larger vocabulary. Full IMDB on an
     # H100 (N(0, 1) embeddings then): 256 tokens / 10k words 86.0%, 512 / 30k 86.7%, 800 / 30k 88.2% (200 filters).
     encoder = {"name": "vocab_v1", "params": {"vocab_size": 30000, "max_len": 800}}

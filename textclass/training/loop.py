@@ -237,7 +237,7 @@ def run_epoch(net: nn.Module, split: EncodedSplit, order: list[tuple[np.ndarray,
               unit_scale=True, disable=not bar, leave=False) as shown:
         for i in range(progress.done, len(order)):
             indices, global_size = order[i]
-            batch = collate(split, indices, model.input_format, pad_id).to(device)
+            batch = collate(split, indices, model.input_format, pad_id, model.width_multiple).to(device)
             with autocast():
                 if group is None:  # the family's own objective (sampled softmax over many classes)
                     loss, exact = model.training_loss(batch, objective)
@@ -286,7 +286,8 @@ def _logit_batches(model: nn.Module, split: EncodedSplit, batch_size: int, pad_i
     device = device or next(model.parameters()).device
     autocast, _ = autocast_for(torch.device(device))
     model.eval()
-    for indices, batch in iterate_batches(split, batch_size, model.input_format, pad_id=pad_id):
+    for indices, batch in iterate_batches(split, batch_size, model.input_format, pad_id=pad_id,
+                                          width_multiple=model.width_multiple):
         with autocast():
             yield indices, model(batch.to(device)).float().cpu()
 
