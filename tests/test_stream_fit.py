@@ -139,3 +139,28 @@ def test_memory_of_a_stream_fit_does_not_follow_the_number_of_texts(tmp_path):
     whole = {rows: _peak_bytes_of_fit(path, "memory") for rows, path in paths.items()}
     assert whole[8_000] - whole[2_000] > added_text_bytes, (stream, whole)
     assert (stream[8_000] - stream[2_000]) / 6_000 < 500, (stream, whole)
+
+
+class Stop(Exception):
+    pass
+
+
+def test_a_stream_training_interrupted_resumes_to_the_same_weights(topic_csv, tmp_path):
+    import torch
+
+    from textclass.training import Checkpointer
+
+    settings = dict(NGRAM, epochs=3, members=2, char_ngrams="off", lr=0.3, seed=4)
+    reference = TextClassifier("ngram", **settings).fit(TextStream(topic_csv, chunk_size=50))
+
+    def interrupt(row):
+        if row["epoch"] == 2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        TextClassifier("ngram", **settings).fit(TextStream(topic_csv, chunk_size=50), on_epoch_end=interrupt,
+                                                checkpoints=Checkpointer(tmp_path / "ck", every_steps=2))
+    resumed = TextClassifier("ngram", **settings).fit(TextStream(topic_csv, chunk_size=50),
+                                                      checkpoints=Checkpointer(tmp_path / "ck", resume=True))
+    for name, tensor in reference.model_.state_dict().items():
+        assert torch.equal(tensor, resumed.model_.state_dict()[name]), name

@@ -292,8 +292,7 @@ class TextClassifier:
         if isinstance(valid, TextStream):
             valid_scan = StreamScan.of(valid)
             none_held = np.zeros(valid_scan.rows, dtype=bool)
-            (folder / "valid").mkdir()
-            valid_ids, _ = encode_to_disk(encoder, valid, valid_scan, none_held, folder / "valid", False)
+            valid_ids, _ = encode_to_disk(encoder, valid, valid_scan, none_held, folder, False, name="valid")
             self.data_summary_["valid_texts"] = valid_scan.rows
             valid_labels = valid_scan.encoded_labels(np.arange(valid_scan.rows), self.labels_, multi_label)
             return train_split, EncodedSplit(valid_ids, valid_labels)

@@ -60,12 +60,13 @@ def training_texts(stream: TextStream, scan: StreamScan, heldout: np.ndarray) ->
 
 
 def encode_to_disk(encoder: StreamingEncoder, stream: TextStream, scan: StreamScan, heldout: np.ndarray,
-                   folder: Path, split_held_out: bool) -> tuple[RaggedIds, RaggedIds | None]:
-    """Every row's ids in ``folder``: training rows in one file, held-out rows (with ``split_held_out``) in another.
+                   folder: Path, split_held_out: bool, name: str = "train") -> tuple[RaggedIds, RaggedIds | None]:
+    """Every row's ids in ``folder``: rows not held out in ``<name>.ids``, held-out rows (with ``split_held_out``)
+    in ``valid.ids``.
 
     The encoder's per-call log lines would come once per chunk; one summary per split is logged instead.
     """
-    train_writer = RaggedWriter(folder / "train.ids")
+    train_writer = RaggedWriter(folder / f"{name}.ids")
     valid_writer = RaggedWriter(folder / "valid.ids") if split_held_out else None
     text_log = logging.getLogger("textclass.text")
     level = text_log.level
@@ -73,7 +74,7 @@ def encode_to_disk(encoder: StreamingEncoder, stream: TextStream, scan: StreamSc
     try:
         for start, texts in _rows_of(stream, scan):
             held = heldout[start:start + len(texts)]
-            train_writer.append(encoder.encode([t for t, h in zip(texts, held) if not h], name="train"))
+            train_writer.append(encoder.encode([t for t, h in zip(texts, held) if not h], name=name))
             if valid_writer is not None:
                 valid_writer.append(encoder.encode([t for t, h in zip(texts, held) if h], name="valid"))
     finally:
@@ -83,9 +84,9 @@ def encode_to_disk(encoder: StreamingEncoder, stream: TextStream, scan: StreamSc
             valid_writer.close()
     train = train_writer.finish()
     valid = None if valid_writer is None else valid_writer.finish()
-    for name, ids in (("train", train), ("valid", valid)):
+    for split, ids in ((name, train), ("valid", valid)):
         if ids is not None and len(ids):
             empty = int((ids.lengths == 0).sum())
-            log.info("%s: %s texts encoded, %.0f ids per text, %d texts with none", name, f"{len(ids):,}",
+            log.info("%s: %s texts encoded, %.0f ids per text, %d texts with none", split, f"{len(ids):,}",
                      len(ids.values) / len(ids), empty)
     return train, valid
