@@ -110,3 +110,23 @@ def test_prediction_rows_follow_the_threshold_and_abstain():
                                                                    ("neg", pytest.approx(0.9))]
     with pytest.raises(ConfigError, match="reserved"):
         RowSpec(("uncertain", "sure"), abstain_below=0.5)
+
+
+@pytest.mark.parametrize("section,value", [
+    ("calibration", {"temperature": None}), ("calibration", {"temperature": -1.0}), ("calibration", 3),
+    ("calibration", {"temperature": "hot"}), ("decision", {"threshold": 1.5}), ("decision", "0.3"),
+])
+def test_a_damaged_temperature_or_threshold_is_refused_on_load(binary, tmp_path, section, value):
+    import json
+
+    from textclass.errors import ArtifactError
+
+    binary.save(tmp_path / "run")
+    config_path = tmp_path / "run" / "config.json"
+    config = json.loads(config_path.read_text())
+    config[section] = value
+    (tmp_path / "run" / "textclass-run.json").unlink()  # without the manifest, only the checks stand guard
+    del config["manifest"]
+    config_path.write_text(json.dumps(config))
+    with pytest.raises(ArtifactError, match=section):
+        TextClassifier.load(tmp_path / "run")

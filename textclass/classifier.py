@@ -664,11 +664,25 @@ class TextClassifier:
         clf.world_size_ = config.get("distributed", {}).get("world_size", 1)
         clf.data_columns = config.get("data")  # absent in runs saved before it was recorded
         clf.data_summary_ = config.get("data_summary")
-        # Runs saved before calibration existed have neither section: raw softmax, argmax decisions.
-        clf.calibration_ = config.get("calibration") or {"temperature": 1.0, "fitted_on": None}
-        clf.temperature_ = float(clf.calibration_.get("temperature", 1.0))
-        clf.decision_ = config.get("decision")
+        clf.calibration_, clf.temperature_, clf.decision_ = _confidence_settings(directory, config)
         return clf
+
+
+def _confidence_settings(directory: Path, config: dict) -> tuple[dict, float, dict | None]:
+    """The run's calibration section, its temperature and its two-class decision, checked: a damaged value is an
+    ArtifactError, never a wrong probability. Runs saved before calibration existed have neither section: raw
+    softmax, argmax decisions."""
+    calibration = config.get("calibration") or {"temperature": 1.0, "fitted_on": None}
+    temperature = calibration.get("temperature", 1.0) if isinstance(calibration, dict) else None
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 < temperature < float("inf"):
+        raise ArtifactError(f"{directory / 'config.json'}: calibration.temperature must be a positive number, "
+                            f"got {temperature!r}")
+    decision = config.get("decision")
+    threshold = decision.get("threshold") if isinstance(decision, dict) else None
+    if decision is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))
+                                 or not 0 <= threshold <= 1):
+        raise ArtifactError(f"{directory / 'config.json'}: decision.threshold must be a probability, got {threshold!r}")
+    return calibration, float(temperature), decision
 
 
 def _task_and_thresholds(directory: Path, config: dict, labels: list[str]) -> tuple[str, np.ndarray | None]:
