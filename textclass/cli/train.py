@@ -64,7 +64,7 @@ def add_parser(sub) -> None:
     s.add_argument("--stream-chunk", type=int, default=DEFAULT_CHUNK_ROWS, metavar="ROWS",
                    help=f"rows read and encoded at a time with --stream (default {DEFAULT_CHUNK_ROWS:,})")
     p.add_argument("--no-report", action="store_true",
-                   help="do not write RUN/report.html (it needs the report extra: matplotlib, jinja2, scikit-learn)")
+                   help="do not write RUN/report.html (it needs the report extra: matplotlib, jinja2)")
     add_model_flags(p)
     p.set_defaults(run=run)
 

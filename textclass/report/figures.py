@@ -8,6 +8,7 @@ import io
 import numpy as np
 
 from ..evaluation.calibration_metrics import reliability_bins
+from ..evaluation.ranking import auc, average_precision, precision_recall_curve, roc_curve
 
 MAX_CURVES = 10  # one-vs-rest curves drawn individually; beyond that only the micro average is legible
 
@@ -102,8 +103,6 @@ def reliability_diagram(raw: np.ndarray, calibrated: np.ndarray, y_true: np.ndar
 def roc_and_pr(proba: np.ndarray, y_true: np.ndarray, labels: list[str]) -> tuple[str, dict]:
     """ROC and precision-recall curves with their areas: the positive class for two classes, else one-vs-rest
     per class (the first ``MAX_CURVES`` drawn) and the micro average."""
-    from sklearn.metrics import auc, average_precision_score, precision_recall_curve, roc_curve
-
     figure = _figure(10, 4.2)
     roc_axes, pr_axes = figure.subplots(1, 2)
     onehot = np.eye(len(labels), dtype=bool)[y_true]
@@ -115,7 +114,7 @@ def roc_and_pr(proba: np.ndarray, y_true: np.ndarray, labels: list[str]) -> tupl
             continue  # a class absent from the test set has no curve
         fpr, tpr, _ = roc_curve(truth, score)
         precision, recall, _ = precision_recall_curve(truth, score)
-        areas[name] = {"roc_auc": float(auc(fpr, tpr)), "average_precision": float(average_precision_score(truth, score))}
+        areas[name] = {"roc_auc": float(auc(fpr, tpr)), "average_precision": float(average_precision(truth, score))}
         if k < MAX_CURVES:
             roc_axes.plot(fpr, tpr, label=f"{name[:20]} {areas[name]['roc_auc']:.3f}", linewidth=1)
             pr_axes.plot(recall, precision, label=f"{name[:20]} {areas[name]['average_precision']:.3f}", linewidth=1)
@@ -124,7 +123,7 @@ def roc_and_pr(proba: np.ndarray, y_true: np.ndarray, labels: list[str]) -> tupl
         fpr, tpr, _ = roc_curve(onehot.ravel(), proba.ravel())
         precision, recall, _ = precision_recall_curve(onehot.ravel(), proba.ravel())
         summary["micro_roc_auc"] = float(auc(fpr, tpr))
-        summary["micro_average_precision"] = float(average_precision_score(onehot.ravel(), proba.ravel()))
+        summary["micro_average_precision"] = float(average_precision(onehot.ravel(), proba.ravel()))
         summary["macro_roc_auc"] = float(np.mean([a["roc_auc"] for a in areas.values()]))
         roc_axes.plot(fpr, tpr, "k-", linewidth=2, label=f"micro average {summary['micro_roc_auc']:.3f}")
         pr_axes.plot(recall, precision, "k-", linewidth=2,
