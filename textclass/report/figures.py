@@ -15,7 +15,7 @@ MAX_CURVES = 10  # one-vs-rest curves drawn individually; beyond that only the m
 # numeric ticks, legends inside the axes): set by hand rather than by constrained layout, which measures every
 # text once more before drawing it (0.3 s of the report's 1.2 s on a 2-class run). Figures with the data's
 # class names on an axis keep constrained layout, since only it knows how long those are.
-MARGINS = {"left": 0.75, "right": 0.15, "bottom": 0.55, "top": 0.15, "title": 0.25, "between": 0.75}
+MARGINS = {"left": 0.9, "right": 0.15, "bottom": 0.55, "top": 0.15, "title": 0.25, "between": 0.9}
 
 
 def _figure(width: float, height: float, columns: int = 1, *, titled: bool = True, names_on_axes: bool = False):
