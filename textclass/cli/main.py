@@ -2,22 +2,15 @@
 from __future__ import annotations
 
 import argparse
-import atexit
-import gc
 import re
 import sys
 
 from ..errors import TextclassError
-from . import compare, datasets, embeddings, evaluate, explain, export, models, predict, serve, train, tune
+from . import collector, compare, datasets, embeddings, evaluate, explain, export, models, predict, serve, train, tune
 from .common import setup_logging
 
 COMMANDS = (train, evaluate, predict, explain, compare, serve, export, datasets, models, embeddings, tune)
-
-# At exit CPython collects once more, walking every object still alive: with torch and matplotlib loaded that
-# took 0.45 s of a 4-second `train` job on a small data set, to free memory the operating system takes back
-# anyway. Frozen, those objects are left to it. (Objects alive at exit were never promised their __del__; the
-# commands close their files themselves.)
-atexit.register(gc.freeze)
+collector.freeze_at_exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,15 +23,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    with collector.startup_frozen():
+        return _run(list(sys.argv[1:] if argv is None else argv))
+
+
+def _run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     args.argv = argv  # for a command that starts itself again in other processes (train --nproc)
     setup_logging(quiet=args.quiet)
-    # What is imported by now (torch and the rest: about 170,000 objects the collector tracks) lives as long as
-    # the process. Frozen, the full collections that a command's own allocations trigger no longer walk
-    # it: about 0.15 s of a 4-second `train` job on a small data set. Unfrozen at the end, so that a process
-    # that goes on (a test run calling main()) collects those objects again.
-    gc.freeze()
     try:
         return args.run(args)
     except TextclassError as exc:
@@ -50,8 +42,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    finally:
-        gc.unfreeze()
 
 
 def _flags(parser: argparse.ArgumentParser) -> dict[str, str]:
