@@ -42,6 +42,8 @@ CASES = {
     "ROC and PR, many classes": lambda: figures.roc_and_pr(*scores(400, 14), [f"class {c} " * 4 for c in range(14)]),
     "coverage": lambda: figures.coverage_curve(np.linspace(0.3, 1, 1000), np.arange(1000) % 7 > 0),
     "accuracy by length": lambda: figures.accuracy_by_length(np.arange(1, 100_001, 17), np.arange(5883) % 3 > 0),
+    "accuracy by length, all right": lambda: figures.accuracy_by_length(np.arange(1, 100_001, 17),
+                                                                         np.ones(5883, bool)),
 }
 
 
