@@ -10,6 +10,7 @@ from textclass.collation import PREDICT_BATCH_SIZE
 from textclass.errors import ConfigError
 from textclass.models.ngram import (PREDICT_SCORES_PER_BATCH, PREDICT_TEXTS_PER_BATCH, NgramClassifier,
                                    RowwiseAdagrad)
+from textclass.text.hashing import NgramSpec, hash_features
 from textclass.text.ngram_encoder import NgramEncoder, parse_char_ngrams
 
 FAST = dict(epochs=4, batch_size=16, num_buckets=1 << 16, progress=False)
@@ -41,7 +42,8 @@ def test_nb_weights_are_learned_from_the_training_split_and_survive_save_load(fi
 
 def test_many_classes_use_no_nb_weights_and_a_width_below_the_class_count(sentiment_task):
     clf = TextClassifier("ngram", **FAST, hidden_dim=8).fit(sentiment_task(300, 3, ("pos", "neg", "mixed")))
-    assert clf.encoder_.nb_weights == "off" and clf.model_.feature_weights is None
+    # Without naive-Bayes ratios the only weights left are the character n-grams' half weight.
+    assert clf.encoder_.nb_weights == "off" and set(clf.model_.feature_weights.unique().tolist()) == {0.5, 1.0}
     assert clf.model_.width == 2  # three classes need rank two
     assert clf.evaluate(sentiment_task(100, 4, ("pos", "neg", "mixed")))["accuracy"] >= 0.9
 
@@ -59,9 +61,56 @@ def test_char_ngram_setting_parsing():
     for bad in ("5-2", "0", "three", "3-"):
         with pytest.raises(ConfigError):
             NgramEncoder(char_ngrams=bad)
-    for bad in (dict(nb_weights="maybe"), dict(word_ngrams=0), dict(min_count=0), dict(num_buckets=0)):
+    for bad in (dict(nb_weights="maybe"), dict(word_ngrams=0), dict(min_count=0), dict(num_buckets=0),
+                dict(char_weight=0), dict(char_weight=1.5), dict(char_weight="half"), dict(char_weight=True)):
         with pytest.raises(ConfigError):
             NgramEncoder(**bad)
+
+
+TOPICS = ["alpha beta gamma", "alpha delta", "beta epsilon zeta", "gamma zeta eta", "delta eta theta"] * 4
+
+
+def _rows_of_words(encoder: NgramEncoder, text: str) -> np.ndarray:
+    words_only = NgramSpec(encoder.num_buckets, encoder.word_ngrams, 1, 0, encoder.binary)
+    return encoder._row_of[hash_features([text], words_only).values]
+
+
+def test_character_ngrams_weigh_char_weight_against_word_ngrams():
+    labels = np.arange(len(TOPICS)) % 3  # three classes: no naive-Bayes ratios, only the character weight
+    encoder = NgramEncoder(word_ngrams=2, char_ngrams="3-5", num_buckets=1 << 20, char_weight=0.25)
+    encoder.fit(TOPICS, labels)
+    rows = encoder.encode(["alpha beta"]).values
+    word_rows = _rows_of_words(encoder, "alpha beta")
+    assert len(word_rows) == 3 and np.all(encoder.feature_weights[word_rows] == 1)
+    char_rows = np.setdiff1d(rows, word_rows)
+    assert len(char_rows) > 10 and np.all(encoder.feature_weights[char_rows] == 0.25)
+
+
+def test_character_weight_multiplies_the_naive_bayes_ratios():
+    labels = np.arange(len(TOPICS)) % 2
+    full, half = (NgramEncoder(char_ngrams="3-5", num_buckets=1 << 20, char_weight=w).fit(TOPICS, labels)
+                  for w in (1.0, 0.5))
+    assert np.array_equal(full.buckets, half.buckets)
+    word_rows = _rows_of_words(full, " ".join(TOPICS[:5]))
+    expected = np.full(len(full.buckets), 0.5, dtype=np.float32)
+    expected[word_rows] = 1
+    np.testing.assert_allclose(half.feature_weights, full.feature_weights * expected, rtol=1e-6)
+
+
+def test_weights_without_characters_or_at_full_weight_are_left_out():
+    labels = np.arange(len(TOPICS)) % 3
+    assert NgramEncoder(char_ngrams="off", num_buckets=1 << 20).fit(TOPICS, labels).feature_weights is None
+    assert NgramEncoder(char_ngrams="3-5", num_buckets=1 << 20, char_weight=1).fit(TOPICS, labels).feature_weights is None
+
+
+def test_character_weights_without_naive_bayes_survive_save_load(tmp_path):
+    encoder = NgramEncoder(char_ngrams="3-5", num_buckets=1 << 20).fit(TOPICS, np.arange(len(TOPICS)) % 3)
+    encoder.save(tmp_path)
+    loaded = NgramEncoder.load(tmp_path, encoder.config()["params"])
+    assert loaded.char_weight == 0.5 and np.array_equal(loaded.feature_weights, encoder.feature_weights)
+    # A run saved before the setting existed weighted characters fully, whatever today's default.
+    params = {k: v for k, v in encoder.config()["params"].items() if k != "char_weight"}
+    assert NgramEncoder.load(tmp_path, params).char_weight == 1.0
 
 
 def test_features_seen_too_rarely_are_dropped():

@@ -57,7 +57,8 @@ class NgramClassifier(TextModel):
     # settings) and the ensemble; the table's width is capped by the class count anyway.
     search_space = {"lr": FloatRange(0.02, 1.0, log=True), "epochs": IntRange(2, 10),
                     "batch_size": Choice((64, 128, 256, 512)), "word_ngrams": IntRange(1, 3),
-                    "char_ngrams": Choice(("off", "2-4", "3-5", "2-6")), "min_count": IntRange(1, 3),
+                    "char_ngrams": Choice(("off", "2-4", "3-5", "2-6")), "char_weight": FloatRange(0.25, 1.0),
+                    "min_count": IntRange(1, 3),
                     "nb_weights": Choice(("auto", "off")), "hidden_dim": Choice((16, 32, 64)),
                     "members": IntRange(1, 4), "weight_decay": FloatRange(1e-8, 1e-4, log=True)}
 
