@@ -42,8 +42,7 @@ def test_nb_weights_are_learned_from_the_training_split_and_survive_save_load(fi
 
 def test_many_classes_use_no_nb_weights_and_a_width_below_the_class_count(sentiment_task):
     clf = TextClassifier("ngram", **FAST, hidden_dim=8).fit(sentiment_task(300, 3, ("pos", "neg", "mixed")))
-    # Without naive-Bayes ratios the only weights left are the character n-grams' half weight.
-    assert clf.encoder_.nb_weights == "off" and set(clf.model_.feature_weights.unique().tolist()) == {0.5, 1.0}
+    assert clf.encoder_.nb_weights == "off" and clf.encoder_.idf_weights == "on"  # rarity weighs instead
     assert clf.model_.width == 2  # three classes need rank two
     assert clf.evaluate(sentiment_task(100, 4, ("pos", "neg", "mixed")))["accuracy"] >= 0.9
 
@@ -62,7 +61,8 @@ def test_char_ngram_setting_parsing():
         with pytest.raises(ConfigError):
             NgramEncoder(char_ngrams=bad)
     for bad in (dict(nb_weights="maybe"), dict(word_ngrams=0), dict(min_count=0), dict(num_buckets=0),
-                dict(char_weight=0), dict(char_weight=1.5), dict(char_weight="half"), dict(char_weight=True)):
+                dict(char_weight=0), dict(char_weight=1.5), dict(char_weight="half"), dict(char_weight=True),
+                dict(idf_weights="yes")):
         with pytest.raises(ConfigError):
             NgramEncoder(**bad)
 
@@ -77,7 +77,7 @@ def _rows_of_words(encoder: NgramEncoder, text: str) -> np.ndarray:
 
 def test_character_ngrams_weigh_char_weight_against_word_ngrams():
     labels = np.arange(len(TOPICS)) % 3  # three classes: no naive-Bayes ratios, only the character weight
-    encoder = NgramEncoder(word_ngrams=2, char_ngrams="3-5", num_buckets=1 << 20, char_weight=0.25)
+    encoder = NgramEncoder(word_ngrams=2, char_ngrams="3-5", num_buckets=1 << 20, char_weight=0.25, idf_weights="off")
     encoder.fit(TOPICS, labels)
     rows = encoder.encode(["alpha beta"]).values
     word_rows = _rows_of_words(encoder, "alpha beta")
@@ -99,8 +99,9 @@ def test_character_weight_multiplies_the_naive_bayes_ratios():
 
 def test_weights_without_characters_or_at_full_weight_are_left_out():
     labels = np.arange(len(TOPICS)) % 3
-    assert NgramEncoder(char_ngrams="off", num_buckets=1 << 20).fit(TOPICS, labels).feature_weights is None
-    assert NgramEncoder(char_ngrams="3-5", num_buckets=1 << 20, char_weight=1).fit(TOPICS, labels).feature_weights is None
+    off = dict(num_buckets=1 << 20, idf_weights="off")
+    assert NgramEncoder(char_ngrams="off", **off).fit(TOPICS, labels).feature_weights is None
+    assert NgramEncoder(char_ngrams="3-5", char_weight=1, **off).fit(TOPICS, labels).feature_weights is None
 
 
 def test_character_weights_without_naive_bayes_survive_save_load(tmp_path):
@@ -109,8 +110,24 @@ def test_character_weights_without_naive_bayes_survive_save_load(tmp_path):
     loaded = NgramEncoder.load(tmp_path, encoder.config()["params"])
     assert loaded.char_weight == 0.5 and np.array_equal(loaded.feature_weights, encoder.feature_weights)
     # A run saved before the setting existed weighted characters fully, whatever today's default.
-    params = {k: v for k, v in encoder.config()["params"].items() if k != "char_weight"}
-    assert NgramEncoder.load(tmp_path, params).char_weight == 1.0
+    params = {k: v for k, v in encoder.config()["params"].items() if k not in ("char_weight", "idf_weights")}
+    old = NgramEncoder.load(tmp_path, params)
+    assert (old.char_weight, old.idf_weights) == (1.0, "off")
+
+
+def test_idf_weights_favour_rare_features_when_naive_bayes_is_off():
+    texts = ["common " + word for word in ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")] * 3
+    three = np.arange(len(texts)) % 3
+    encoder = NgramEncoder(word_ngrams=1, char_ngrams="off", num_buckets=1 << 20).fit(texts, three)
+    assert (encoder.nb_weights, encoder.idf_weights) == ("off", "on")
+    common, rare = encoder.encode(["common"]).values, encoder.encode(["alpha"]).values
+    assert encoder.feature_weights[common] < encoder.feature_weights[rare]
+    assert np.median(encoder.feature_weights) == pytest.approx(1.0)
+    two = NgramEncoder(word_ngrams=1, char_ngrams="off", num_buckets=1 << 20).fit(texts, three % 2)
+    assert (two.nb_weights, two.idf_weights) == ("on", "off")  # the ratios already weigh rarity in
+    both = NgramEncoder(word_ngrams=1, char_ngrams="off", num_buckets=1 << 20, idf_weights="on").fit(texts, three % 2)
+    idf_only = NgramEncoder(word_ngrams=1, char_ngrams="off", num_buckets=1 << 20, nb_weights="off").fit(texts, three % 2)
+    np.testing.assert_allclose(both.feature_weights, two.feature_weights * idf_only.feature_weights, rtol=1e-6)
 
 
 def test_features_seen_too_rarely_are_dropped():

@@ -59,7 +59,7 @@ class NgramClassifier(TextModel):
                     "batch_size": Choice((64, 128, 256, 512)), "word_ngrams": IntRange(1, 3),
                     "char_ngrams": Choice(("off", "2-4", "3-5", "2-6")), "char_weight": FloatRange(0.25, 1.0),
                     "min_count": IntRange(1, 3),
-                    "nb_weights": Choice(("auto", "off")), "hidden_dim": Choice((16, 32, 64)),
+                    "nb_weights": Choice(("auto", "off")), "idf_weights": Choice(("auto", "off")), "hidden_dim": Choice((16, 32, 64)),
                     "members": IntRange(1, 4), "weight_decay": FloatRange(1e-8, 1e-4, log=True)}
 
     def __init__(self, num_features: int, num_classes: int, feature_weights: np.ndarray | None,
