@@ -36,6 +36,7 @@ import json
 import os
 import random
 import re
+import shlex
 import statistics
 import subprocess
 import sys
@@ -107,19 +108,20 @@ def last_json(out: str) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def run_job(system: str, dataset: str, prep: dict, workdir: Path) -> dict:
+def run_job(system: str, dataset: str, prep: dict, workdir: Path, textclass_flags: list[str] = ()) -> dict:
     load = [round(x, 2) for x in os.getloadavg()]
     usage: dict = {}  # the job's CPU seconds: what it would take alone, less moved by the machine's load
     if system == "textclass":
         run_dir = workdir / f"run-{dataset}-{prep['seed']}"
         cmd = [sys.executable, "-m", "textclass", "--quiet", "train", *prep["cli"], "--seed", str(prep["seed"]),
-               "--out", str(run_dir), "--no-progress"]
+               "--out", str(run_dir), "--no-progress", *textclass_flags]
         _, wall, peak = run_measured(cmd, usage)
         metrics = json.loads((run_dir / "metrics.json").read_text())
         config = json.loads((run_dir / "config.json").read_text())
         speed = last_json(run_measured([sys.executable, __file__, "--worker", "predict", "--run", str(run_dir),
                                         "--manifest", prep["manifest"]])[0])
         result = {"test_accuracy": metrics["accuracy"], "test_macro_f1": metrics["macro_f1"], **speed,
+                  "flags": list(textclass_flags),
                   "chosen": {"encoder": config["encoder"]["params"], "model": config["model"]["params"],
                              "training": {k: config["training"].get(k) for k in ("epochs", "lr", "batch_size")},
                              "defaults": config.get("defaults")}}
@@ -422,6 +424,9 @@ def main() -> None:
     p.add_argument("--seeds", default="auto", help="comma-separated seeds; auto: 0,1,2 on cr and mpqa, 0 elsewhere")
     p.add_argument("--results", default=str(RESULTS), help="folder of the per-job JSON files (default %(default)s)")
     p.add_argument("--force", action="store_true", help="rerun jobs whose result file exists")
+    p.add_argument("--textclass-flags", default="",
+                   help="extra `textclass train` flags, e.g. '--char-weight 1' to measure a default's rule against "
+                        "its absence (give --results a folder of its own)")
     p.add_argument("--table", action="store_true", help="print the table of every result file and exit")
     p.add_argument("--write-md", action="store_true", help="with --table: put it into BENCHMARKS.md")
     p.add_argument("--many-classes", action="store_true", help="run the many-classes check instead")
@@ -474,7 +479,7 @@ def main() -> None:
                 prep = prepare(dataset, seed, Path(tmp))
                 for system in todo:  # one dataset's systems back to back, so they share the machine's load
                     try:
-                        result = run_job(system, dataset, prep, Path(tmp))
+                        result = run_job(system, dataset, prep, Path(tmp), shlex.split(args.textclass_flags))
                     except RuntimeError as exc:
                         print(exc, file=sys.stderr, flush=True)
                         continue
