@@ -6,8 +6,8 @@ model's table has one row per useful feature however large the hash space is, an
 training cost nothing at prediction.
 Fitting also computes each feature's weight, which the model scales the feature by: its naive-Bayes log-count
 ratio (Wang & Manning 2012) and the square root of its inverse document frequency, each when on (by default,
-exactly one of them is), times ``char_weight`` for character n-grams. The encoder owns
-the weights (saved in its file) and hands them to the model through ``model_args()``.
+exactly one of them is), times ``char_weight`` for character n-grams. The encoder owns the weights (saved in
+its file) and hands them to the model through ``model_args()``.
 """
 from __future__ import annotations
 
@@ -76,8 +76,9 @@ class NgramEncoder(StreamingEncoder):
     ``nb_weights="auto"`` scales features by their naive-Bayes log-count ratio on two-class and multi-label
     tasks (each label against the texts without it); with many exclusive classes per-class counts are too thin
     for a ratio to be a reliable weight, and ``idf_weights="auto"`` weights features by their rarity instead:
-    sqrt(idf), a gentler form of TF-IDF's weighting, scaled to average 1 over the training texts' features. ``char_weight`` scales character n-grams against word n-grams (a
-    bucket that a word n-gram of the training texts hashes to counts as a word n-gram).
+    sqrt(idf), a gentler form of TF-IDF's weighting, scaled to average 1 over the training texts' features.
+    ``char_weight`` scales character n-grams against word n-grams (a bucket that a word n-gram of the training
+    texts hashes to counts as a word n-gram).
     """
 
     files = (FEATURES_FILE,)
@@ -168,7 +169,9 @@ class NgramEncoder(StreamingEncoder):
             counts += np.bincount(values, minlength=len(self.buckets))
         idf = np.log((len(encoded) + 1) / (counts + 1)) + 1
         weights = np.sqrt(idf)
-        return (weights * (counts.sum() / (weights * counts).sum())).astype(np.float32)
+        if counts.sum() > 0:  # training texts without a single kept feature leave nothing to average over
+            weights *= counts.sum() / (weights * counts).sum()
+        return weights.astype(np.float32)
 
     def _mark_word_buckets(self, texts: Sequence[str]) -> None:
         """Remember the buckets the word n-grams of ``texts`` hash to (added to those of earlier calls)."""
