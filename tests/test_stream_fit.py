@@ -105,7 +105,7 @@ import sys, tracemalloc
 from textclass import TextClassifier
 from textclass.data.stream import TextStream
 from textclass.text import ngram_encoder
-ngram_encoder.NB_SLICE_IDS = 1 << 14  # its slices, like the chunks, are sized for real data: shrink both
+ngram_encoder.COUNT_SLICE_IDS = 1 << 14  # its slices, like the chunks, are sized for real data: shrink both
 path, streamed = sys.argv[1], sys.argv[2] == "stream"
 data = TextStream(path, chunk_size=500) if streamed else TextStream(path).read()
 tracemalloc.start()

@@ -41,7 +41,7 @@ NB_SMOOTHING = 1.0  # Laplace, as in Wang & Manning
 # word n-grams. Half weight gained on five of the dev suite's sets with characters on and lost nothing on the
 # sixth (3 to 5 seeds each, BENCHMARKS.md): CR +0.6, MPQA +0.2, AG News +0.3, BANKING77 +0.1, R8 0.0 points.
 CHAR_WEIGHT = 0.5
-NB_SLICE_IDS = 1 << 24  # ids counted at a time for the naive-Bayes weights: 64 MB of int32 read from disk
+COUNT_SLICE_IDS = 1 << 24  # ids counted at a time for the feature weights: 64 MB of int32 read from disk
 
 
 
@@ -164,14 +164,19 @@ class NgramEncoder(StreamingEncoder):
         """sqrt(idf) per kept feature, idf = log((texts + 1) / (texts with it + 1)) + 1 (with ``binary``, a text
         counts a feature once; otherwise every occurrence counts), scaled so that the training texts' feature
         occurrences weigh 1 on average: a typical text keeps its total weight and rarity only redistributes it."""
-        counts = np.zeros(len(self.buckets))
-        for _, _, values in encoded.slices(NB_SLICE_IDS):
-            counts += np.bincount(values, minlength=len(self.buckets))
+        counts = self._occurrences(encoded)
         idf = np.log((len(encoded) + 1) / (counts + 1)) + 1
         weights = np.sqrt(idf)
         if counts.sum() > 0:  # training texts without a single kept feature leave nothing to average over
             weights *= counts.sum() / (weights * counts).sum()
         return weights.astype(np.float32)
+
+    def _occurrences(self, encoded: RaggedIds) -> np.ndarray:
+        """How often each kept feature occurs in ``encoded``, counted a slice at a time (ids may be on disk)."""
+        counts = np.zeros(len(self.buckets))
+        for _, _, values in encoded.slices(COUNT_SLICE_IDS):
+            counts += np.bincount(values, minlength=len(self.buckets))
+        return counts
 
     def _mark_word_buckets(self, texts: Sequence[str]) -> None:
         """Remember the buckets the word n-grams of ``texts`` hash to (added to those of earlier calls)."""
@@ -233,9 +238,7 @@ class NgramEncoder(StreamingEncoder):
         Counted a slice of texts at a time, so ids kept on disk are never all read into memory at once.
         """
         n = len(self.buckets)
-        total = np.zeros(n)
-        for _, _, values in encoded.slices(NB_SLICE_IDS):
-            total += np.bincount(values, minlength=n)
+        total = self._occurrences(encoded)
         best = np.zeros(n)
         if labels.ndim == 2:
             members = [labels[:, j] > 0 for j in range(labels.shape[1])]
@@ -244,7 +247,7 @@ class NgramEncoder(StreamingEncoder):
         lengths = encoded.lengths
         for texts_of_class in members:
             inside = np.zeros(n)
-            for start, stop, values in encoded.slices(NB_SLICE_IDS):
+            for start, stop, values in encoded.slices(COUNT_SLICE_IDS):
                 inside += np.bincount(values[np.repeat(texts_of_class[start:stop], lengths[start:stop])], minlength=n)
             p, q = inside + NB_SMOOTHING, total - inside + NB_SMOOTHING
             np.maximum(best, np.abs(np.log(p / p.sum()) - np.log(q / q.sum())), out=best)
