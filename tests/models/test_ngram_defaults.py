@@ -10,7 +10,7 @@ from textclass.classifier import TextClassifier
 from textclass.data.shape import DataShape
 from textclass.models.ngram import SAMPLED_ABOVE, NgramClassifier
 from textclass.models.ngram_defaults import MANY_CLASSES, ngram_data_defaults
-from textclass.text.ngram_encoder import CHAR_AUTO_MAX_CHARS
+from textclass.text.ngram_encoder import CHAR_AUTO_MAX_CHARS, CHAR_AUTO_MAX_MEDIAN_CHARS, NgramEncoder
 from textclass.training.balance import choose_shift, class_offsets
 from textclass.training.objectives import OBJECTIVES
 
@@ -24,6 +24,28 @@ def test_one_huge_text_does_not_switch_character_ngrams_off():
     assert ngram_data_defaults(shape)["char_ngrams"][0] == "3-5"
     many_long = ["y" * 30_000] * 200
     assert ngram_data_defaults(DataShape.of(many_long, np.zeros(200, dtype=np.int64)))["char_ngrams"][0] == "off"
+
+
+def test_long_texts_switch_character_ngrams_off_whatever_their_total():
+    """The median text decides: a few long texts among short ones leave characters on, mostly long ones not."""
+    long_text = "word " * (CHAR_AUTO_MAX_MEDIAN_CHARS // 5 + 1)
+    labels = np.zeros(200, dtype=np.int64)
+    mostly_long = DataShape.of([long_text] * 101 + ["short text"] * 99, labels)
+    assert mostly_long.typical_total_chars < CHAR_AUTO_MAX_CHARS
+    value, why = ngram_data_defaults(mostly_long)["char_ngrams"]
+    assert value == "off" and "median text length" in why
+    mostly_short = DataShape.of([long_text] * 99 + ["short text"] * 101, labels)
+    assert ngram_data_defaults(mostly_short)["char_ngrams"][0] == "3-5"
+
+
+def test_the_encoders_own_auto_follows_the_same_rule():
+    long_text = "word " * (CHAR_AUTO_MAX_MEDIAN_CHARS // 5 + 1)
+    encoder = NgramEncoder(num_buckets=1 << 12)
+    encoder.fit([long_text, long_text + "again", "short"], np.array([0, 1, 0]))
+    assert encoder.char_ngrams == "off"
+    encoder = NgramEncoder(num_buckets=1 << 12)
+    encoder.fit(["short", "short too", long_text], np.array([0, 1, 0]))
+    assert encoder.char_ngrams == "3-5"
 
 
 def test_data_shape_counts_classes_and_their_balance():

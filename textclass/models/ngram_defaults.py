@@ -14,7 +14,7 @@ MANY_CLASSES = 1000
 
 def ngram_data_defaults(shape: DataShape) -> dict[str, tuple[object, str]]:
     chosen: dict[str, tuple[object, str]] = {}
-    chosen["char_ngrams"] = char_ngrams_for(shape.typical_total_chars)
+    chosen["char_ngrams"] = char_ngrams_for(shape.typical_total_chars, shape.median_chars)
     if shape.classes > MANY_CLASSES:
         # Each member adds a width x classes head that every prediction multiplies; with thousands of classes
         # that product, not the n-gram lookups, is the cost of prediction and of each validation pass.
