@@ -38,8 +38,9 @@ CHAR_AUTO_MAX_CHARS = 5_000_000
 # A text of many words carries its evidence in them; character n-grams pay where each text has few words
 # (a phrase, a query, a sentence) and typos or inflections would leave it with little to go on. On the dev
 # suite (3 seeds), R8's Reuters articles (median 380 characters) lost 0.3 points of accuracy and 2 of macro-F1
-# with them, while AG News (232) gained 0.9 points, CR (83) lost 0.3, BANKING77 (47) and MPQA (14) gained 3;
-# on 2,000 IMDB reviews (median about 980) they cost 0.6 points and 2.7x the time (BENCHMARKS.md).
+# with them, while AG News (232) gained 0.9 points, CR (83) moved 0.1, BANKING77 (47) and MPQA (14) gained 3;
+# on 2,000 IMDB reviews (median about 980) they cost 0.6 points at 4.6x the time
+# (benchmarks/bench_char_ngrams.py).
 CHAR_AUTO_MAX_MEDIAN_CHARS = 300
 CHAR_AUTO_RANGE = "3-5"
 NB_SMOOTHING = 1.0  # Laplace, as in Wang & Manning
