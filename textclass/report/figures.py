@@ -74,10 +74,10 @@ def confusion_heatmap(matrix: list[list[int]], labels: list[str]) -> str:
     # Row-normalised, so a rare class's errors are as visible as a common one's.
     shares = counts / np.maximum(counts.sum(1, keepdims=True), 1)
     font = 8 if len(labels) <= 30 else 5
-    names = _names_inches(labels, font) + AXIS_LABEL
+    name_margin = _names_inches(labels, font) + AXIS_LABEL
     size = min(4 + 0.18 * len(labels), 16)
-    figure, axes = _figure(size + names + COLORBAR, size + names, titled=False, left=names, bottom=names,
-                           right=COLORBAR)
+    figure, axes = _figure(size + name_margin + COLORBAR, size + name_margin, titled=False, left=name_margin,
+                           bottom=name_margin, right=COLORBAR)
     image = axes.imshow(shares, cmap="Blues", vmin=0, vmax=1)
     # Beside the axes, inside the right margin (taking it from the axes would squeeze the square matrix).
     bar_axes = figure.add_axes((1 - (COLORBAR - 0.1) / figure.get_figwidth(), axes.get_position().y0,
@@ -98,8 +98,8 @@ def confusion_heatmap(matrix: list[list[int]], labels: list[str]) -> str:
 def per_class_bars(per_class: dict) -> str:
     labels = list(per_class)
     font = 8 if len(labels) <= 30 else 6
-    names = _names_inches(labels, font)
-    figure, axes = _figure(6 + names, max(2.0, 0.22 * len(labels) + 1.0), titled=False, left=names)
+    name_margin = _names_inches(labels, font)
+    figure, axes = _figure(6 + name_margin, max(2.0, 0.22 * len(labels) + 1.0), titled=False, left=name_margin)
     positions = np.arange(len(labels))
     height = 0.27
     for k, metric in enumerate(("precision", "recall", "f1")):
